@@ -1,0 +1,8 @@
+import { SijaxResponse, type SijaxRequest } from './sijax-response';
+
+/**
+ * The response of a Comet call. Same commands as `SijaxResponse`; each `yield` of the handler sends
+ * what is queued so far while the handler keeps running.
+ * @publicApi
+ */
+export class CometResponse<TRequest = SijaxRequest> extends SijaxResponse<TRequest> {}

@@ -1,0 +1,24 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { SijaxEvents, SijaxModuleOptions } from './interfaces';
+import { INVALID_CALL_ALERT, INVALID_REQUEST_ALERT, SIJAX_DEFAULTS } from './sijax.constants';
+import { SIJAX_MODULE_OPTIONS } from './sijax.tokens';
+
+/** The module's options with every default filled in, in one place. */
+@Injectable()
+export class SijaxOptions {
+  readonly events: Required<SijaxEvents>;
+  readonly bodyLimit: number;
+  readonly maxJsonDepth: number;
+
+  constructor(@Inject(SIJAX_MODULE_OPTIONS) options: SijaxModuleOptions) {
+    this.events = {
+      beforeProcessing: () => undefined,
+      afterProcessing: () => undefined,
+      invalidRequest: (response) => response.alert(INVALID_REQUEST_ALERT),
+      invalidCall: (response) => response.alert(INVALID_CALL_ALERT),
+      ...options.events,
+    };
+    this.bodyLimit = options.bodyLimit ?? SIJAX_DEFAULTS.bodyLimit;
+    this.maxJsonDepth = SIJAX_DEFAULTS.maxJsonDepth;
+  }
+}

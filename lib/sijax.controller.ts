@@ -1,0 +1,113 @@
+import { All, Controller, Get, HttpException, Inject, Logger, Post, Req, Res, type Type } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'http';
+import type { SijaxCommand } from './response/sijax-command.interface';
+import { CLIENT_FILE_NAME } from './sijax.constants';
+import { SijaxDispatcher, type SijaxCallContext } from './sijax.dispatcher';
+import { SijaxOptions } from './sijax-options';
+import { COMET_HEADERS, IframeStreamWriter } from './transport/iframe-stream.writer';
+import { nodeRequest, nodeResponse, requestBody } from './transport/platform.util';
+import { createChunkFrame, scriptChunk } from './transport/script-chunk';
+import { SijaxClientAsset } from './transport/sijax-client.asset';
+import { parseSijaxRequest, type SijaxCall } from './transport/sijax-request.parser';
+
+const JSON_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+} as const;
+
+/** Speaks HTTP for the module: takes calls, serves the client. Made per `forRoot()` path. */
+export class SijaxControllerBase {
+  private readonly logger = new Logger('Sijax');
+
+  // Explicit tokens: the subclass made per path carries no design:paramtypes of its own.
+  constructor(
+    @Inject(SijaxDispatcher) private readonly dispatcher: SijaxDispatcher,
+    @Inject(SijaxOptions) private readonly options: SijaxOptions,
+    @Inject(SijaxClientAsset) private readonly client: SijaxClientAsset,
+  ) {}
+
+  @Post()
+  async call(@Req() request: unknown, @Res() response: unknown): Promise<void> {
+    const req = nodeRequest(request);
+    const res = nodeResponse(response);
+    let call: SijaxCall;
+    try {
+      call = await parseSijaxRequest(req, requestBody(request), this.options);
+    } catch (error) {
+      return this.refuse(req, res, error);
+    }
+    const context = this.dispatcher.prepare(call, request, response);
+    if (context.streaming) return this.stream(context, res);
+    const commands = await this.dispatcher.run(context);
+    sendCommands(res, context.status, commands);
+  }
+
+  @Get(CLIENT_FILE_NAME)
+  script(@Req() request: unknown, @Res() response: unknown): void {
+    const req = nodeRequest(request);
+    const res = nodeResponse(response);
+    const { body, etag } = this.client;
+    const headers = {
+      'Content-Type': 'application/javascript; charset=utf-8',
+      'Cache-Control': 'public, no-cache',
+      ETag: etag,
+    };
+    if (req.headers['if-none-match'] === etag) res.writeHead(304, headers).end();
+    else res.writeHead(200, { ...headers, 'Content-Length': body.length }).end(body);
+  }
+
+  @All()
+  other(@Res() response: unknown): void {
+    const res = nodeResponse(response);
+    res.setHeader('Allow', 'POST');
+    sendCommands(res, 405, [errorCommand(405, 'Sijax calls are POST requests')]);
+  }
+
+  private stream(context: SijaxCallContext, res: ServerResponse): void {
+    const writer = new IframeStreamWriter(res, context);
+    const subscription = this.dispatcher.stream(context, writer).subscribe({
+      next: (batch) => writer.write(batch),
+      error: () => writer.end(),
+      complete: () => writer.end(),
+    });
+    res.once('close', () => subscription.unsubscribe());
+  }
+
+  /** Bad input: a clear status and an error the client can handle, logged once. */
+  private refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const isHttp = error instanceof HttpException;
+    const status = isHttp ? error.getStatus() : 400;
+    const message = isHttp ? error.message : 'Bad Sijax request';
+    if (isHttp) this.logger.warn(`Refused ${req.method} ${req.url}: ${status} ${message}`);
+    else this.logger.error(`Refused ${req.method} ${req.url}`, (error as Error).stack);
+    if (req.headers['sec-fetch-dest'] === 'iframe') {
+      res.writeHead(status, COMET_HEADERS).end(scriptChunk(createChunkFrame(), [errorCommand(status, message)]));
+    } else {
+      sendCommands(res, status, [errorCommand(status, message)]);
+    }
+  }
+}
+
+function errorCommand(status: number, message: string): SijaxCommand {
+  return { type: 'error', error: message, status };
+}
+
+function sendCommands(res: ServerResponse, status: number, commands: SijaxCommand[]): void {
+  let body: string;
+  try {
+    body = JSON.stringify(commands);
+  } catch (error) {
+    new Logger('Sijax').error('Sijax response could not be encoded as JSON', (error as Error).stack);
+    status = 500;
+    body = JSON.stringify([errorCommand(500, 'Internal server error')]);
+  }
+  res.writeHead(status, JSON_HEADERS).end(body);
+}
+
+/** A controller class per path, so two modules never share mutated metadata. */
+export function createSijaxController(path: string): Type<SijaxControllerBase> {
+  @Controller(path)
+  class SijaxController extends SijaxControllerBase {}
+  return SijaxController;
+}

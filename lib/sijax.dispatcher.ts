@@ -1,0 +1,167 @@
+import { HttpException, Injectable, Logger } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { CometResponse } from './response/comet-response';
+import type { SijaxCommand } from './response/sijax-command.interface';
+import { SijaxResponse, type SijaxRequest } from './response/sijax-response';
+import { HANDLER_FAILED, INVALID_ARGS, STREAMING_NOT_SUPPORTED, UNKNOWN_FUNCTION } from './sijax.messages';
+import { SijaxOptions } from './sijax-options';
+import { SijaxRegistry, type RegisteredHandler } from './sijax.registry';
+import { drainOutput, isIterator, type CommandSink } from './stream/command-sink';
+import type { SijaxCall } from './transport/sijax-request.parser';
+import { SijaxError } from './errors/sijax.error';
+
+/** Everything about one call while it runs. State is per call, never shared. */
+export interface SijaxCallContext {
+  readonly call: SijaxCall;
+  /** The platform's request and response, as Nest guards expect them. */
+  readonly request: unknown;
+  readonly platformResponse: unknown;
+  readonly response: SijaxResponse;
+  readonly handler?: RegisteredHandler;
+  /** Comet: answered as a stream of script chunks. */
+  readonly streaming: boolean;
+  /** HTTP status to send, if the headers are still unsent: the first failure sets it. */
+  status: number;
+}
+
+/** Lets the consumer of a stream push back: resolves when it can take more. */
+export interface StreamGate {
+  ready(): Promise<void> | undefined;
+}
+
+const REGULAR_SINK: CommandSink = {
+  streaming: false,
+  closed: false,
+  flush: () => undefined,
+  ready: () => undefined,
+};
+
+/** Runs calls: before-processing, the handler (or an invalid-request/-call event), after-processing. */
+@Injectable()
+export class SijaxDispatcher {
+  private readonly logger = new Logger('Sijax');
+
+  constructor(
+    private readonly registry: SijaxRegistry,
+    private readonly options: SijaxOptions,
+  ) {}
+
+  /** The response kind follows the registration; an unknown name follows how it was posted. */
+  prepare(call: SijaxCall, request: unknown, platformResponse: unknown): SijaxCallContext {
+    const handler = this.registry.find(call.name);
+    const streaming = handler ? handler.kind === 'comet' : call.iframe;
+    const Response = streaming ? CometResponse : SijaxResponse;
+    const response = new Response(request as SijaxRequest, call.name);
+    return { call, request, platformResponse, response, handler, streaming, status: 200 };
+  }
+
+  /** Runs a regular call to its end and returns every command it queued. */
+  async run(context: SijaxCallContext): Promise<SijaxCommand[]> {
+    await this.execute(context, REGULAR_SINK);
+    return context.response.takeCommands() ?? [];
+  }
+
+  /** Runs a Comet call: each `yield` of the handler emits the commands queued so far. */
+  stream(context: SijaxCallContext, gate?: StreamGate): Observable<SijaxCommand[]> {
+    const { response } = context;
+    return new Observable<SijaxCommand[]>((subscriber) => {
+      const sink: CommandSink & { closed: boolean } = {
+        closed: false,
+        streaming: true,
+        flush: () => {
+          const batch = sink.closed ? null : response.takeCommands();
+          if (batch) subscriber.next(batch);
+        },
+        ready: () => gate?.ready(),
+      };
+      this.execute(context, sink).then(
+        () => subscriber.complete(),
+        (error: unknown) => subscriber.error(error),
+      );
+      return () => {
+        if (sink.closed) return;
+        sink.closed = true;
+        response.abort(new Error('Sijax call cancelled'));
+        sink.stopCurrent?.();
+      };
+    });
+  }
+
+  private async execute(context: SijaxCallContext, sink: CommandSink): Promise<void> {
+    const { events } = this.options;
+    const { response } = context;
+    const ready = await this.stage(context, sink, () => events.beforeProcessing(response));
+    if (ready && !sink.closed) await this.stage(context, sink, () => this.main(context), true);
+    if (!sink.closed) await this.stage(context, sink, () => events.afterProcessing(response));
+  }
+
+  /** Runs one stage to its end; a failure becomes an error command. Returns false on failure. */
+  private async stage(
+    context: SijaxCallContext,
+    sink: CommandSink,
+    start: () => unknown,
+    isHandler = false,
+  ): Promise<boolean> {
+    let ok = true;
+    try {
+      const output: unknown = await start();
+      if (!sink.streaming && isIterator(output)) throw new SijaxError(STREAMING_NOT_SUPPORTED);
+      const value = await drainOutput(output, sink);
+      if (isHandler && value !== undefined && !(value instanceof SijaxResponse)) {
+        context.response.addCommand('return', { value });
+      }
+    } catch (error) {
+      ok = false;
+      if (!sink.closed) this.fail(context, error);
+    }
+    sink.flush();
+    return ok;
+  }
+
+  private main({ call, handler, response, request, platformResponse }: SijaxCallContext): unknown {
+    const { events } = this.options;
+    if (!handler) {
+      this.logger.warn(UNKNOWN_FUNCTION(call.name));
+      return events.invalidRequest(response, call.name);
+    }
+    const args = 'args' in call.args ? call.args.args : undefined;
+    const problem = args ? argumentCountProblem(handler, args.length) : (call.args as { error: string }).error;
+    if (!args || problem) {
+      this.logger.warn(INVALID_ARGS(call.name, problem ?? ''));
+      return events.invalidCall(response, call.name);
+    }
+    return handler.run(request, platformResponse, response, args);
+  }
+
+  /** Logs once and tells the client, without leaking internals of unexpected errors. */
+  private fail(context: SijaxCallContext, error: unknown): void {
+    const isHttp = error instanceof HttpException;
+    const status = isHttp ? error.getStatus() : 500;
+    const message = isHttp ? httpMessage(error) : 'Internal server error';
+    if (status >= 500) {
+      this.logger.error(HANDLER_FAILED(context.call.name), error instanceof Error ? error.stack : String(error));
+    } else {
+      this.logger.warn(`${HANDLER_FAILED(context.call.name)}: ${status} ${message}`);
+    }
+    if (context.status === 200) context.status = status;
+    context.response.addCommand('error', { error: message, status });
+  }
+}
+
+function argumentCountProblem(handler: RegisteredHandler, count: number): string | undefined {
+  if (count >= handler.minArgs && count <= handler.maxArgs) return undefined;
+  const expected =
+    handler.minArgs === handler.maxArgs
+      ? `${handler.minArgs}`
+      : handler.maxArgs === Infinity
+        ? `at least ${handler.minArgs}`
+        : `${handler.minArgs} to ${handler.maxArgs}`;
+  return `expected ${expected} argument(s), got ${count}`;
+}
+
+function httpMessage(error: HttpException): string {
+  const body = error.getResponse();
+  if (typeof body === 'string') return body;
+  const message = (body as { message?: unknown }).message;
+  return Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : error.message;
+}

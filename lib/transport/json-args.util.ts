@@ -1,0 +1,40 @@
+const DANGEROUS_KEY = /"(?:__proto__|constructor|prototype)"\s*:/;
+
+/** Drops keys that could reach an object's prototype when a handler merges the arguments. */
+function withoutDangerousKeys(key: string, value: unknown): unknown {
+  return key === '__proto__' || key === 'constructor' || key === 'prototype' ? undefined : value;
+}
+
+/** Deepest bracket nesting of a JSON text, so a hostile body cannot exhaust the stack. */
+function nestingDepth(json: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const code = json.charCodeAt(i);
+    if (inString) {
+      if (code === 92) i++; // backslash
+      else if (code === 34) inString = false;
+    } else if (code === 34) inString = true;
+    else if (code === 91 || code === 123) max = Math.max(max, ++depth);
+    else if (code === 93 || code === 125) depth--;
+  }
+  return max;
+}
+
+/** Why `sijax_args` cannot be used, or the arguments array. */
+export type ParsedArgs = { args: unknown[] } | { error: string };
+
+/** Decodes `sijax_args`: a JSON array, at most `maxDepth` deep, without prototype keys. */
+export function parseJsonArgs(json: string, maxDepth: number): ParsedArgs {
+  if (json.length > maxDepth * 2 && nestingDepth(json) > maxDepth) {
+    return { error: `sijax_args is nested deeper than ${maxDepth} levels` };
+  }
+  let value: unknown;
+  try {
+    value = DANGEROUS_KEY.test(json) ? JSON.parse(json, withoutDangerousKeys) : JSON.parse(json);
+  } catch {
+    return { error: 'sijax_args is not valid JSON' };
+  }
+  return Array.isArray(value) ? { args: value } : { error: 'sijax_args is not a JSON array' };
+}

@@ -1,0 +1,39 @@
+import { createChunkFrame, FIRST_CHUNK_PADDING, scriptChunk, toScriptJson } from './script-chunk';
+
+describe('toScriptJson', () => {
+  it.each([
+    ['</script><script>alert(1)</script>'],
+    ['<!-- comment'],
+    ['a & b > c'],
+    ['line\u2028separator\u2029paragraph'],
+  ])('escapes %j so it cannot leave the script element, and keeps its value', (text) => {
+    const json = toScriptJson([{ type: 'html', html: text }]);
+    expect(json).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(JSON.parse(json)).toEqual([{ type: 'html', html: text }]);
+  });
+
+  it('leaves safe JSON unchanged', () => {
+    expect(toScriptJson({ a: 'plain', b: [1, true] })).toBe('{"a":"plain","b":[1,true]}');
+  });
+});
+
+describe('scriptChunk', () => {
+  it('wraps the batch in one script element calling the parent window', () => {
+    const chunk = scriptChunk(createChunkFrame(), [{ type: 'alert', alert: 'hi' }]);
+    expect(chunk).toBe(
+      '<script>window.parent.Sijax.processCommands([{"type":"alert","alert":"hi"}]);</script>\n',
+    );
+  });
+
+  it('passes the call id and a nonce when given, escaped', () => {
+    const chunk = scriptChunk(createChunkFrame('a</script>', 'n0nce'), []);
+    expect(chunk).toBe(
+      '<script nonce="n0nce">window.parent.Sijax.processCommands([],"a\\u003c/script\\u003e");</script>\n',
+    );
+  });
+
+  it('pads the first chunk past 2 KB as the original did', () => {
+    expect(FIRST_CHUNK_PADDING.length).toBeGreaterThan(2000);
+    expect(FIRST_CHUNK_PADDING.trim()).toBe("<script type='text/javascript'></script>");
+  });
+});

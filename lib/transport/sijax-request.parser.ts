@@ -1,0 +1,95 @@
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import type { IncomingMessage } from 'http';
+import { PARAM_ARGS, PARAM_CALL_ID, PARAM_CSRF, PARAM_REQUEST } from '../sijax.constants';
+import { parseJsonArgs, type ParsedArgs } from './json-args.util';
+import { parseMultipartFields } from './multipart.util';
+import { readBody } from './read-body.util';
+
+/** One Sijax call as posted by the browser. */
+export interface SijaxCall {
+  /** `sijax_rq`: the public function name. */
+  readonly name: string;
+  /** `sijax_args` decoded, or why it could not be. */
+  readonly args: ParsedArgs;
+  /** `sijax_call`: the client's id for this call, echoed in Comet chunks. */
+  readonly callId?: string;
+  /** `sijax_csrf`: a CSRF token sent as a form field. */
+  readonly csrfToken?: string;
+  /** Posted by a form into an iframe, so errors must be answered as script chunks. */
+  readonly iframe: boolean;
+}
+
+export interface ParserLimits {
+  bodyLimit: number;
+  maxJsonDepth: number;
+}
+
+type FieldReader = (name: string) => unknown;
+const NOT_SIJAX = `Not a Sijax request: POST the fields ${PARAM_REQUEST} and ${PARAM_ARGS}`;
+const CALL_ID = /^[\w-]{1,64}$/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads the Sijax fields from a parsed body, or from the raw body when nothing parsed it. */
+export async function parseSijaxRequest(
+  req: IncomingMessage,
+  body: unknown,
+  limits: ParserLimits,
+): Promise<SijaxCall> {
+  const field = await fieldReader(req, body, limits.bodyLimit);
+  const name = field(PARAM_REQUEST);
+  const rawArgs = field(PARAM_ARGS);
+  if (typeof name !== 'string' || rawArgs === undefined) throw new BadRequestException(NOT_SIJAX);
+  const args =
+    typeof rawArgs === 'string'
+      ? parseJsonArgs(rawArgs, limits.maxJsonDepth)
+      : parseJsonArgs(JSON.stringify(rawArgs) ?? '', limits.maxJsonDepth);
+  const callId = field(PARAM_CALL_ID);
+  const csrfToken = field(PARAM_CSRF);
+  return {
+    name,
+    args,
+    callId: typeof callId === 'string' && CALL_ID.test(callId) ? callId : undefined,
+    csrfToken: typeof csrfToken === 'string' ? csrfToken : undefined,
+    iframe: req.headers['sec-fetch-dest'] === 'iframe',
+  };
+}
+
+async function fieldReader(req: IncomingMessage, body: unknown, limit: number): Promise<FieldReader> {
+  if (isRecord(body) && (Object.keys(body).length > 0 || req.readableEnded)) {
+    return (name) => (Object.prototype.hasOwnProperty.call(body, name) ? body[name] : undefined);
+  }
+  const raw = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body) : null;
+  return parseRaw(raw ?? (req.readableEnded ? Buffer.alloc(0) : await readBody(req, limit)), req);
+}
+
+function parseRaw(raw: Buffer, req: IncomingMessage): FieldReader {
+  const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+  if (contentType.startsWith('multipart/form-data')) {
+    const fields = parseMultipartFields(raw, contentType);
+    return (name) => fields.get(name);
+  }
+  let text: string;
+  try {
+    text = UTF8.decode(raw);
+  } catch {
+    throw new BadRequestException('Sijax request body is not valid UTF-8');
+  }
+  if (contentType.startsWith('application/x-www-form-urlencoded')) {
+    const params = new URLSearchParams(text);
+    return (name) => (params.getAll(name).length === 1 ? params.get(name) : undefined);
+  }
+  if (contentType.startsWith('application/json')) {
+    const parsed = parseJsonArgs(`[${text}]`, 64);
+    if ('error' in parsed || !isRecord(parsed.args[0])) throw new BadRequestException(NOT_SIJAX);
+    const body = parsed.args[0];
+    return (name) => (Object.prototype.hasOwnProperty.call(body, name) ? body[name] : undefined);
+  }
+  if (raw.length === 0 && !contentType) throw new BadRequestException(NOT_SIJAX);
+  throw new UnsupportedMediaTypeException(
+    'Sijax accepts application/x-www-form-urlencoded, multipart/form-data or application/json',
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}

@@ -1,0 +1,101 @@
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'http';
+import type { AddressInfo } from 'net';
+import type { INestApplication } from '@nestjs/common';
+
+/** Base URL of an app listening on a random port. */
+export function baseUrl(app: INestApplication): string {
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}
+
+/** A urlencoded Sijax call body. */
+export function sijaxBody(name: string, args: unknown[] = [], extra: Record<string, string> = {}): string {
+  return new URLSearchParams({ sijax_rq: name, sijax_args: JSON.stringify(args), ...extra }).toString();
+}
+
+/**
+ * A raw HTTP exchange whose body is observed chunk by chunk as it arrives on the socket, so a test
+ * can tell what was sent before the handler finished.
+ */
+export class ChunkReader {
+  readonly chunks: string[] = [];
+  response?: IncomingMessage;
+  ended = false;
+  private readonly waiters: (() => void)[] = [];
+  readonly done: Promise<void>;
+  private readonly req;
+
+  constructor(url: string, body: string, headers: Record<string, string> = {}) {
+    let finish!: () => void;
+    let fail!: (error: Error) => void;
+    this.done = new Promise((resolve, reject) => ((finish = resolve), (fail = reject)));
+    this.req = request(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    });
+    this.req.on('response', (res) => {
+      this.response = res;
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        this.chunks.push(chunk);
+        this.notify();
+      });
+      res.on('end', () => {
+        this.ended = true;
+        this.notify();
+        finish();
+      });
+      res.on('error', fail);
+    });
+    this.req.on('error', (error) => {
+      this.notify();
+      fail(error);
+    });
+    this.req.end(body);
+  }
+
+  get text(): string {
+    return this.chunks.join('');
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.response?.headers ?? {};
+  }
+
+  /** Resolves once the body received so far satisfies `check`. */
+  async waitFor(check: (text: string) => boolean, timeoutMs = 5000): Promise<string> {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.notify();
+    }, timeoutMs);
+    try {
+      while (!check(this.text)) {
+        if (this.ended || timedOut) {
+          throw new Error(`${this.ended ? 'ended' : 'timed out'} before the condition held; got: ${this.text.slice(-300)}`);
+        }
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
+      }
+      return this.text;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes the connection from the client side, as a closed tab would. */
+  abort(): void {
+    this.req.destroy();
+  }
+
+  private notify(): void {
+    this.waiters.splice(0).forEach((wake) => wake());
+  }
+}
+
+/** The commands of every `processCommands(...)` chunk in a Comet body, in order. */
+export function parseChunks(text: string): unknown[][] {
+  const batches: unknown[][] = [];
+  const pattern = /processCommands\((.*?)(?:,"[^"]*")?\);<\/script>/g;
+  for (const match of text.matchAll(pattern)) batches.push(JSON.parse(match[1]) as unknown[]);
+  return batches;
+}
