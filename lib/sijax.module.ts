@@ -1,16 +1,21 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { SijaxDispatcher } from './sijax.dispatcher';
 import { SijaxExplorer } from './sijax.explorer';
 import { SijaxHandlerFactory } from './sijax-handler.factory';
 import { SijaxMetadataAccessor } from './sijax-metadata.accessor';
-import { ConfigurableModuleClass } from './sijax.module-definition';
+import {
+  ASYNC_OPTIONS_TYPE,
+  ConfigurableModuleClass,
+  OPTIONS_TYPE,
+} from './sijax.module-definition';
 import { SijaxOptions } from './sijax-options';
 import { SijaxRegistry } from './sijax.registry';
 import { SijaxClientAsset } from './transport/sijax-client.asset';
 
 /**
- * Sijax and its Comet plugin for Nest: `SijaxModule.forRoot()` or `forRootAsync()`.
+ * Sijax and its Comet plugin for Nest: takes calls at `path` (default `/sijax`) and serves the
+ * browser client at `{path}/sijax.js`.
  * @publicApi
  */
 @Module({
@@ -26,4 +31,14 @@ import { SijaxClientAsset } from './transport/sijax-client.asset';
   ],
   exports: [SijaxRegistry],
 })
-export class SijaxModule extends ConfigurableModuleClass {}
+export class SijaxModule extends ConfigurableModuleClass {
+  /** Options given directly; every one is optional. */
+  static forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  /** Options from a factory, class or existing provider; `path` must be given here, not there. */
+  static forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    return super.forRootAsync(options);
+  }
+}

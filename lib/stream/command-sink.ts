@@ -31,7 +31,7 @@ export function isIterator(value: unknown): value is AnyIterator {
  * Observable, is a flush point. Resolves with the handler's return value.
  */
 export async function drainOutput(output: unknown, sink: CommandSink): Promise<unknown> {
-  const value = await output;
+  const value = output instanceof Promise ? await output : output;
   if (isIterator(value)) {
     return Symbol.asyncIterator in value
       ? drainAsync(value as AsyncIterator<unknown>, sink)

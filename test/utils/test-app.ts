@@ -1,10 +1,10 @@
-import { Logger, type INestApplication, type ModuleMetadata } from '@nestjs/common';
+import { Logger, type INestApplication, type LoggerService, type ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 
 /** Starts an app on a random port; `forceCloseConnections` so `close()` never waits for streams. */
 export async function startApp(
   imports: ModuleMetadata['imports'],
-  logger: false | undefined = false,
+  logger: LoggerService | false = false,
 ): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports }).compile();
   const app = moduleRef.createNestApplication({ forceCloseConnections: true, logger });
@@ -13,18 +13,30 @@ export async function startApp(
 }
 
 /** Captures what the library logs, by level. */
-export function captureLogs(): { logs: { level: string; message: string; context?: string }[]; restore: () => void } {
-  const logs: { level: string; message: string; context?: string }[] = [];
-  const record = (level: string) => (message: unknown, ...rest: unknown[]) => {
-    const context = rest.length ? String(rest[rest.length - 1]) : undefined;
-    logs.push({ level, message: String(message), context });
-  };
-  Logger.overrideLogger({
+export interface CapturedLog {
+  level: string;
+  message: string;
+  /** Nest passes the logger's context last. */
+  context?: string;
+  /** Message, stack and context together. */
+  text: string;
+}
+
+export function captureLogs(): { logs: CapturedLog[]; logger: LoggerService; restore: () => void } {
+  const logs: CapturedLog[] = [];
+  const record =
+    (level: string) =>
+    (message: unknown, ...rest: unknown[]) => {
+      const context = rest.length ? String(rest[rest.length - 1]) : undefined;
+      logs.push({ level, message: String(message), context, text: [message, ...rest].join('\n') });
+    };
+  const logger: LoggerService = {
     log: record('log'),
     error: record('error'),
     warn: record('warn'),
     debug: record('debug'),
     verbose: record('verbose'),
-  });
-  return { logs, restore: () => Logger.overrideLogger(false) };
+  };
+  Logger.overrideLogger(logger);
+  return { logs, logger, restore: () => Logger.overrideLogger(false) };
 }
