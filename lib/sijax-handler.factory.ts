@@ -6,7 +6,12 @@ import { SIJAX_PARAMS_METADATA } from './sijax.constants';
 import type { ParameterCount } from './utils/parameter-count.util';
 
 /** What a guarded handler is called with: Nest's context sees these as `getArgs()`. */
-export type SijaxCallArgs = [request: unknown, response: unknown, sijax: SijaxResponse, args: unknown[]];
+export type SijaxCallArgs = [
+  request: unknown,
+  response: unknown,
+  sijax: SijaxResponse,
+  args: unknown[],
+];
 export type GuardedHandler = (...args: SijaxCallArgs) => Promise<unknown>;
 type Method = (...args: unknown[]) => unknown;
 
@@ -16,11 +21,7 @@ class ObservableResult {
 }
 
 /** How each handler parameter is filled: the response, one browser argument, or the rest. */
-enum SijaxParam {
-  Response,
-  Argument,
-  Rest,
-}
+const SijaxParam = { Response: 0, Argument: 1, Rest: 2 } as const;
 
 const paramsFactory: ParamsFactory = {
   exchangeKeyForValue(type: number, data: unknown, [, , sijax, args]: SijaxCallArgs) {
@@ -38,7 +39,8 @@ export class SijaxHandlerFactory {
     const method = (instance as Record<string, Method>)[methodName];
     defineParams(instance.constructor, methodName, count);
     const shim = function (this: unknown, ...params: unknown[]) {
-      if (count.rest) params = [...params.slice(0, -1), ...(params[params.length - 1] as unknown[])];
+      if (count.rest)
+        params = [...params.slice(0, -1), ...(params[params.length - 1] as unknown[])];
       const result = method.apply(this, params);
       return isObservable(result) ? new ObservableResult(result) : result;
     };

@@ -1,4 +1,15 @@
-import { All, Controller, Get, HttpException, Inject, Logger, Post, Req, Res, type Type } from '@nestjs/common';
+import {
+  All,
+  Controller,
+  Get,
+  HttpException,
+  Inject,
+  Logger,
+  Post,
+  Req,
+  Res,
+  type Type,
+} from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { SijaxCommand } from './response/sijax-command.interface';
 import { CLIENT_FILE_NAME } from './sijax.constants';
@@ -82,7 +93,9 @@ export class SijaxControllerBase {
     if (isHttp) this.logger.warn(`Refused ${req.method} ${req.url}: ${status} ${message}`);
     else this.logger.error(`Refused ${req.method} ${req.url}`, (error as Error).stack);
     if (req.headers['sec-fetch-dest'] === 'iframe') {
-      res.writeHead(status, COMET_HEADERS).end(scriptChunk(createChunkFrame(), [errorCommand(status, message)]));
+      res
+        .writeHead(status, COMET_HEADERS)
+        .end(scriptChunk(createChunkFrame(), [errorCommand(status, message)]));
     } else {
       sendCommands(res, status, [errorCommand(status, message)]);
     }
@@ -98,7 +111,10 @@ function sendCommands(res: ServerResponse, status: number, commands: SijaxComman
   try {
     body = JSON.stringify(commands);
   } catch (error) {
-    new Logger('Sijax').error('Sijax response could not be encoded as JSON', (error as Error).stack);
+    new Logger('Sijax').error(
+      'Sijax response could not be encoded as JSON',
+      (error as Error).stack,
+    );
     status = 500;
     body = JSON.stringify([errorCommand(500, 'Internal server error')]);
   }

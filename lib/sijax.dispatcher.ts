@@ -3,7 +3,12 @@ import { Observable } from 'rxjs';
 import { CometResponse } from './response/comet-response';
 import type { SijaxCommand } from './response/sijax-command.interface';
 import { SijaxResponse, type SijaxRequest } from './response/sijax-response';
-import { HANDLER_FAILED, INVALID_ARGS, STREAMING_NOT_SUPPORTED, UNKNOWN_FUNCTION } from './sijax.messages';
+import {
+  HANDLER_FAILED,
+  INVALID_ARGS,
+  STREAMING_NOT_SUPPORTED,
+  UNKNOWN_FUNCTION,
+} from './sijax.messages';
 import { SijaxOptions } from './sijax-options';
 import { SijaxRegistry, type RegisteredHandler } from './sijax.registry';
 import { drainOutput, isIterator, type CommandSink } from './stream/command-sink';
@@ -125,7 +130,9 @@ export class SijaxDispatcher {
       return events.invalidRequest(response, call.name);
     }
     const args = 'args' in call.args ? call.args.args : undefined;
-    const problem = args ? argumentCountProblem(handler, args.length) : (call.args as { error: string }).error;
+    const problem = args
+      ? argumentCountProblem(handler, args.length)
+      : (call.args as { error: string }).error;
     if (!args || problem) {
       this.logger.warn(INVALID_ARGS(call.name, problem ?? ''));
       return events.invalidCall(response, call.name);
@@ -139,7 +146,10 @@ export class SijaxDispatcher {
     const status = isHttp ? error.getStatus() : 500;
     const message = isHttp ? httpMessage(error) : 'Internal server error';
     if (status >= 500) {
-      this.logger.error(HANDLER_FAILED(context.call.name), error instanceof Error ? error.stack : String(error));
+      this.logger.error(
+        HANDLER_FAILED(context.call.name),
+        error instanceof Error ? error.stack : String(error),
+      );
     } else {
       this.logger.warn(`${HANDLER_FAILED(context.call.name)}: ${status} ${message}`);
     }
@@ -163,5 +173,9 @@ function httpMessage(error: HttpException): string {
   const body = error.getResponse();
   if (typeof body === 'string') return body;
   const message = (body as { message?: unknown }).message;
-  return Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : error.message;
+  return Array.isArray(message)
+    ? message.join('; ')
+    : typeof message === 'string'
+      ? message
+      : error.message;
 }

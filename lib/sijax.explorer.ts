@@ -4,7 +4,11 @@ import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { SijaxError } from './errors/sijax.error';
 import type { SijaxHandlerMetadata } from './interfaces';
 import { RESERVED_NAMES } from './sijax.constants';
-import { NON_STATIC_HANDLER, RESERVED_HANDLER_NAME, YIELDING_REGULAR_HANDLER } from './sijax.messages';
+import {
+  NON_STATIC_HANDLER,
+  RESERVED_HANDLER_NAME,
+  YIELDING_REGULAR_HANDLER,
+} from './sijax.messages';
 import { SijaxHandlerFactory } from './sijax-handler.factory';
 import { SijaxMetadataAccessor } from './sijax-metadata.accessor';
 import { SijaxRegistry } from './sijax.registry';

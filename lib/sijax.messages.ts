@@ -7,9 +7,11 @@ export const YIELDING_REGULAR_HANDLER = (owner: string) =>
   `${owner} is a generator, but regular Sijax functions cannot stream: register it with @CometCallback() or @CometHandler().`;
 export const NON_STATIC_HANDLER = (owner: string) =>
   `${owner} is request-scoped (or depends on a request-scoped provider) and was not registered: Sijax handlers must be singletons.`;
-export const STREAMING_NOT_SUPPORTED = 'Flushing/Yielding/Streaming is not supported for regular functions!';
+export const STREAMING_NOT_SUPPORTED =
+  'Flushing/Yielding/Streaming is not supported for regular functions!';
 export const HANDLER_FAILED = (name: string) => `Sijax function "${name}" failed`;
-export const INVALID_ARGS = (name: string, reason: string) => `Invalid call of Sijax function "${name}": ${reason}`;
+export const INVALID_ARGS = (name: string, reason: string) =>
+  `Invalid call of Sijax function "${name}": ${reason}`;
 export const UNKNOWN_FUNCTION = (name: string) => `Unknown Sijax function "${name}"`;
 export const CLIENT_BUNDLE_MISSING = (path: string) =>
   `The Sijax browser client was not found at ${path}. Build it with "npm run build:client".`;

@@ -35,7 +35,8 @@ export class SijaxRegistry {
   /** @internal Throws when the name is taken: a silent override would hijack an RPC name. */
   add(handler: RegisteredHandler): void {
     const existing = this.handlers.get(handler.name);
-    if (existing) throw new SijaxError(DUPLICATE_HANDLER(handler.name, existing.owner, handler.owner));
+    if (existing)
+      throw new SijaxError(DUPLICATE_HANDLER(handler.name, existing.owner, handler.owner));
     this.handlers.set(handler.name, handler);
   }
 }

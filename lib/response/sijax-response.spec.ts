@@ -22,8 +22,12 @@ describe('SijaxResponse', () => {
 
   it('call() takes an array or null and refuses anything else (original test 19)', () => {
     expect(response().call('f').pendingCommands).toEqual([{ type: 'call', call: 'f', params: [] }]);
-    expect(response().call('f', null).pendingCommands).toEqual([{ type: 'call', call: 'f', params: [] }]);
-    expect(response().call('f', [1]).pendingCommands).toEqual([{ type: 'call', call: 'f', params: [1] }]);
+    expect(response().call('f', null).pendingCommands).toEqual([
+      { type: 'call', call: 'f', params: [] },
+    ]);
+    expect(response().call('f', [1]).pendingCommands).toEqual([
+      { type: 'call', call: 'f', params: [1] },
+    ]);
     for (const bad of ['str', 5, { a: 1 }]) {
       expect(() => response().call('f', bad as never)).toThrow(SijaxError);
     }

@@ -3,7 +3,11 @@ import { SijaxError } from '../errors/sijax.error';
 import type { SijaxCommand, SijaxSetType } from './sijax-command.interface';
 
 /** The request a handler runs for: Express's or Fastify's request object. */
-export type SijaxRequest = IncomingMessage & { body?: unknown; user?: unknown; [key: string]: unknown };
+export type SijaxRequest = IncomingMessage & {
+  body?: unknown;
+  user?: unknown;
+  [key: string]: unknown;
+};
 
 /**
  * The response of a regular Sijax call: each method queues one command for the browser and returns

@@ -31,7 +31,7 @@ export function isIterator(value: unknown): value is AnyIterator {
  * Observable, is a flush point. Resolves with the handler's return value.
  */
 export async function drainOutput(output: unknown, sink: CommandSink): Promise<unknown> {
-  const value = output instanceof Promise ? await output : output;
+  const value: unknown = output instanceof Promise ? await output : output;
   if (isIterator(value)) {
     return Symbol.asyncIterator in value
       ? drainAsync(value as AsyncIterator<unknown>, sink)
@@ -39,7 +39,11 @@ export async function drainOutput(output: unknown, sink: CommandSink): Promise<u
   }
   if (isObservable(value)) {
     return new Promise<unknown>((resolve, reject) => {
-      const subscription = value.subscribe({ next: () => sink.flush(), error: reject, complete: () => resolve(undefined) });
+      const subscription = value.subscribe({
+        next: () => sink.flush(),
+        error: reject,
+        complete: () => resolve(undefined),
+      });
       sink.stopCurrent = () => {
         subscription.unsubscribe();
         resolve(undefined);
@@ -49,7 +53,7 @@ export async function drainOutput(output: unknown, sink: CommandSink): Promise<u
   return value;
 }
 
-function drainSync(iterator: Iterator<unknown>, sink: CommandSink): unknown | Promise<unknown> {
+function drainSync(iterator: Iterator<unknown>, sink: CommandSink): unknown {
   for (;;) {
     const step = iterator.next();
     if (step.done) return step.value;

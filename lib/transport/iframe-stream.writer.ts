@@ -3,7 +3,12 @@ import type { ServerResponse } from 'http';
 import type { SijaxCommand } from '../response/sijax-command.interface';
 import type { SijaxCallContext, StreamGate } from '../sijax.dispatcher';
 import { HANDLER_FAILED } from '../sijax.messages';
-import { createChunkFrame, FIRST_CHUNK_PADDING, scriptChunk, type ChunkFrame } from './script-chunk';
+import {
+  createChunkFrame,
+  FIRST_CHUNK_PADDING,
+  scriptChunk,
+  type ChunkFrame,
+} from './script-chunk';
 
 /** `compression` middleware adds `flush()`; calling it sends what it holds. */
 type FlushableResponse = ServerResponse & { flush?: () => void };
@@ -62,7 +67,9 @@ export class IframeStreamWriter implements StreamGate {
     } catch (error) {
       // A value JSON cannot encode (a BigInt, a cycle) is the handler's bug: report, keep streaming.
       new Logger('Sijax').error(HANDLER_FAILED(this.context.call.name), (error as Error).stack);
-      return scriptChunk(this.frame, [{ type: 'error', error: 'Internal server error', status: 500 }]);
+      return scriptChunk(this.frame, [
+        { type: 'error', error: 'Internal server error', status: 500 },
+      ]);
     }
   }
 

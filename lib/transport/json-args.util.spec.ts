@@ -23,7 +23,9 @@ describe('parseJsonArgs', () => {
 
   it('refuses nesting deeper than the limit without parsing it', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
-    expect(parseJsonArgs(deep, 64)).toEqual({ error: 'sijax_args is nested deeper than 64 levels' });
+    expect(parseJsonArgs(deep, 64)).toEqual({
+      error: 'sijax_args is nested deeper than 64 levels',
+    });
     expect(parseJsonArgs('[[[["ok"]]]]', 4)).toEqual({ args: [[[['ok']]]] });
   });
 

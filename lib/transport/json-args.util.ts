@@ -13,7 +13,8 @@ function nestingDepth(json: string): number {
   for (let i = 0; i < json.length; i++) {
     const code = json.charCodeAt(i);
     if (inString) {
-      if (code === 92) i++; // backslash
+      if (code === 92)
+        i++; // backslash
       else if (code === 34) inString = false;
     } else if (code === 34) inString = true;
     else if (code === 91 || code === 123) max = Math.max(max, ++depth);

@@ -12,7 +12,7 @@ export function requestBody(request: unknown): unknown {
 
 /** Node's response; a Fastify reply is hijacked so Fastify leaves the raw response to us. */
 export function nodeResponse(response: unknown): ServerResponse {
-  if (response instanceof ServerResponse) return response;
+  if (response instanceof ServerResponse) return response as ServerResponse;
   const reply = response as { raw: ServerResponse; hijack?: () => void };
   reply.hijack?.();
   return reply.raw;

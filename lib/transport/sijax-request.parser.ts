@@ -54,7 +54,11 @@ export async function parseSijaxRequest(
   };
 }
 
-async function fieldReader(req: IncomingMessage, body: unknown, limit: number): Promise<FieldReader> {
+async function fieldReader(
+  req: IncomingMessage,
+  body: unknown,
+  limit: number,
+): Promise<FieldReader> {
   if (isRecord(body) && (Object.keys(body).length > 0 || req.readableEnded)) {
     return (name) => (Object.prototype.hasOwnProperty.call(body, name) ? body[name] : undefined);
   }
@@ -91,5 +95,7 @@ function parseRaw(raw: Buffer, req: IncomingMessage): FieldReader {
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value)
+  );
 }

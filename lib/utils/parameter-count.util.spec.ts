@@ -1,6 +1,5 @@
 import { countParameters } from './parameter-count.util';
 
-/* eslint-disable @typescript-eslint/no-unused-vars */
 class Sample {
   plain(response: unknown, a: number, b: string) {}
   defaults(response: unknown, a: number, b = 'x', c = [1, 2]) {}

@@ -76,16 +76,27 @@ class RequestScoped {
 describe('Discovery of handlers', () => {
   it('registers every public method of a class, by its own name (register_object)', async () => {
     const app = await initWith([Derived]);
-    const names = app.get(SijaxRegistry).getAll().map((handler) => handler.name);
+    const names = app
+      .get(SijaxRegistry)
+      .getAll()
+      .map((handler) => handler.name);
     expect(names.sort()).toEqual(['inherited', 'own']);
-    expect(app.get(SijaxRegistry).get('own')).toMatchObject({ kind: 'sijax', owner: 'Derived#own' });
+    expect(app.get(SijaxRegistry).get('own')).toMatchObject({
+      kind: 'sijax',
+      owner: 'Derived#own',
+    });
     await app.close();
   });
 
   it('lets a method decorator rename a method of a decorated class; accessors are skipped', async () => {
     const app = await initWith([Aliased]);
     const registry = app.get(SijaxRegistry);
-    expect(registry.getAll().map((handler) => handler.name).sort()).toEqual(['other', 'renamed']);
+    expect(
+      registry
+        .getAll()
+        .map((handler) => handler.name)
+        .sort(),
+    ).toEqual(['other', 'renamed']);
     expect(registry.get('renamed')).toMatchObject({ kind: 'comet', owner: 'Aliased#original' });
     await app.close();
   });
@@ -109,7 +120,10 @@ describe('Discovery of handlers', () => {
       { provide: 'VALUE', useValue: new Aliased() },
       { provide: 'FACTORY', useFactory: () => new Derived() },
     ]);
-    const names = app.get(SijaxRegistry).getAll().map((handler) => handler.name);
+    const names = app
+      .get(SijaxRegistry)
+      .getAll()
+      .map((handler) => handler.name);
     expect(names.sort()).toEqual(['inherited', 'other', 'own', 'renamed', 'save']);
     await app.close();
   });

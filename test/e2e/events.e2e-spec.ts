@@ -34,11 +34,16 @@ describe('Sijax events', () => {
   beforeEach(() => history.splice(0));
   afterAll(() => app.close());
 
-  const post = (body: string) => request(app.getHttpServer()).post('/sijax').type('form').send(body);
+  const post = (body: string) =>
+    request(app.getHttpServer()).post('/sijax').type('form').send(body);
 
   it('runs before, the handler and after in order, on one response', async () => {
     const res = await post(sijaxBody('say_hello', ['Ann'])).expect(200);
-    expect(res.body.map((command: { type: string }) => command.type)).toEqual(['script', 'alert', 'css']);
+    expect(res.body.map((command: { type: string }) => command.type)).toEqual([
+      'script',
+      'alert',
+      'css',
+    ]);
     expect(history).toEqual(['before say_hello', 'after say_hello']);
   });
 
@@ -59,19 +64,20 @@ describe('Sijax events', () => {
 
   it('still runs after-processing when the handler throws', async () => {
     const res = await post(sijaxBody('throws')).expect(500);
-    expect(res.body.map((command: { type: string }) => command.type)).toEqual(['script', 'error', 'css']);
+    expect(res.body.map((command: { type: string }) => command.type)).toEqual([
+      'script',
+      'error',
+      'css',
+    ]);
     expect(history).toEqual(['before throws', 'after throws']);
   });
 
   it('flushes each stage of a Comet call as its own chunk', async () => {
     const reader = new ChunkReader(`${baseUrl(app)}/sijax`, sijaxBody('tail'));
     await reader.done;
-    expect(parseChunks(reader.text).map((batch) => batch.map((c) => (c as { type: string }).type))).toEqual([
-      ['script'],
-      ['html'],
-      ['html'],
-      ['css'],
-    ]);
+    expect(
+      parseChunks(reader.text).map((batch) => batch.map((c) => (c as { type: string }).type)),
+    ).toEqual([['script'], ['html'], ['html'], ['css']]);
   });
 });
 
@@ -96,7 +102,9 @@ describe('Sijax events that stream (original test_streaming_functions_return_gen
       yield;
     }
     app = await startApp([
-      testAppModule({ events: { beforeProcessing: before, afterProcessing: (r) => r.alert('after') } }),
+      testAppModule({
+        events: { beforeProcessing: before, afterProcessing: (r) => r.alert('after') },
+      }),
     ]);
     const reader = new ChunkReader(`${baseUrl(app)}/sijax`, sijaxBody('noYield'));
     await reader.done;

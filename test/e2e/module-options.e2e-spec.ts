@@ -21,11 +21,22 @@ class OptionsModule {}
 
 const variants: [string, () => DynamicModule][] = [
   ['forRoot', () => SijaxModule.forRoot({ ...options, path: '/calls' })],
-  ['forRootAsync useFactory', () => SijaxModule.forRootAsync({ path: '/calls', useFactory: async () => options })],
-  ['forRootAsync useClass', () => SijaxModule.forRootAsync({ path: '/calls', useClass: OptionsFactory })],
+  [
+    'forRootAsync useFactory',
+    () => SijaxModule.forRootAsync({ path: '/calls', useFactory: async () => options }),
+  ],
+  [
+    'forRootAsync useClass',
+    () => SijaxModule.forRootAsync({ path: '/calls', useClass: OptionsFactory }),
+  ],
   [
     'forRootAsync useExisting',
-    () => SijaxModule.forRootAsync({ path: '/calls', imports: [OptionsModule], useExisting: OptionsFactory }),
+    () =>
+      SijaxModule.forRootAsync({
+        path: '/calls',
+        imports: [OptionsModule],
+        useExisting: OptionsFactory,
+      }),
   ],
 ];
 
@@ -52,12 +63,18 @@ describe.each(variants)('SijaxModule.%s', (_, sijaxModule) => {
 describe('Two apps with two paths', () => {
   it('keep their own routes', async () => {
     const appA = await startApp([SijaxModule.forRoot({ path: '/a' })]);
-    const appB = await startApp([SijaxModule.forRoot({ path: '/b' }), { module: class B {}, providers: [Greeter] }]);
+    const appB = await startApp([
+      SijaxModule.forRoot({ path: '/b' }),
+      { module: class B {}, providers: [Greeter] },
+    ]);
     try {
       await request(appA.getHttpServer()).get('/a/sijax.js').expect(200);
       await request(appA.getHttpServer()).get('/b/sijax.js').expect(404);
       await request(appB.getHttpServer()).get('/b/sijax.js').expect(200);
-      const res = await request(appB.getHttpServer()).post('/b').type('form').send(sijaxBody('say_hello', ['B']));
+      const res = await request(appB.getHttpServer())
+        .post('/b')
+        .type('form')
+        .send(sijaxBody('say_hello', ['B']));
       expect(res.body).toEqual([{ type: 'alert', alert: 'Hello B' }]);
     } finally {
       await appA.close();

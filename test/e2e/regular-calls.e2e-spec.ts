@@ -89,7 +89,14 @@ describe('Regular Sijax calls: the wire protocol of Sijax 0.3', () => {
   });
 
   it('answers an unknown name with the invalid-request alert, status 200', async () => {
-    for (const name of ['nope', 'constructor', '__proto__', 'toString', '_private', 'notRegistered']) {
+    for (const name of [
+      'nope',
+      'constructor',
+      '__proto__',
+      'toString',
+      '_private',
+      'notRegistered',
+    ]) {
       const res = await post(sijaxBody(name)).expect(200);
       expect(res.body).toEqual([
         { type: 'alert', alert: 'The action you performed is unavailable! (Sijax error)' },
@@ -98,7 +105,9 @@ describe('Regular Sijax calls: the wire protocol of Sijax 0.3', () => {
   });
 
   it('answers wrong arguments with the invalid-call alert', async () => {
-    const invalid = [{ type: 'alert', alert: 'You tried to perform an action in a wrong way! (Sijax error)' }];
+    const invalid = [
+      { type: 'alert', alert: 'You tried to perform an action in a wrong way! (Sijax error)' },
+    ];
     expect((await post(sijaxBody('say_hello', [])).expect(200)).body).toEqual(invalid);
     expect((await post(sijaxBody('say_hello', ['a', 'b'])).expect(200)).body).toEqual(invalid);
     const badJson = new URLSearchParams({ sijax_rq: 'say_hello', sijax_args: '{"a":1}' });
@@ -179,7 +188,15 @@ describe('The bundled client', () => {
   });
 
   it('takes calls at the configured path only', async () => {
-    await request(app.getHttpServer()).post('/rpc').type('form').send(sijaxBody('say_hello', ['p'])).expect(200);
-    await request(app.getHttpServer()).post('/sijax').type('form').send(sijaxBody('say_hello', ['p'])).expect(404);
+    await request(app.getHttpServer())
+      .post('/rpc')
+      .type('form')
+      .send(sijaxBody('say_hello', ['p']))
+      .expect(200);
+    await request(app.getHttpServer())
+      .post('/sijax')
+      .type('form')
+      .send(sijaxBody('say_hello', ['p']))
+      .expect(404);
   });
 });

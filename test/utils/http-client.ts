@@ -9,8 +9,16 @@ export function baseUrl(app: INestApplication): string {
 }
 
 /** A urlencoded Sijax call body. */
-export function sijaxBody(name: string, args: unknown[] = [], extra: Record<string, string> = {}): string {
-  return new URLSearchParams({ sijax_rq: name, sijax_args: JSON.stringify(args), ...extra }).toString();
+export function sijaxBody(
+  name: string,
+  args: unknown[] = [],
+  extra: Record<string, string> = {},
+): string {
+  return new URLSearchParams({
+    sijax_rq: name,
+    sijax_args: JSON.stringify(args),
+    ...extra,
+  }).toString();
 }
 
 /**
@@ -72,7 +80,9 @@ export class ChunkReader {
     try {
       while (!check(this.text)) {
         if (this.ended || timedOut) {
-          throw new Error(`${this.ended ? 'ended' : 'timed out'} before the condition held; got: ${this.text.slice(-300)}`);
+          throw new Error(
+            `${this.ended ? 'ended' : 'timed out'} before the condition held; got: ${this.text.slice(-300)}`,
+          );
         }
         await new Promise<void>((resolve) => this.waiters.push(resolve));
       }

@@ -1,4 +1,9 @@
-import { Logger, type INestApplication, type LoggerService, type ModuleMetadata } from '@nestjs/common';
+import {
+  Logger,
+  type INestApplication,
+  type LoggerService,
+  type ModuleMetadata,
+} from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 
 /** Starts an app on a random port; `forceCloseConnections` so `close()` never waits for streams. */
