@@ -1,0 +1,51 @@
+import { openCall } from './calls';
+import { getCsrfToken, getRequestUri } from './config';
+import { postFields } from './transport';
+import type { CallOptions, SijaxCall } from './types';
+
+function hidden<K extends 'iframe' | 'form'>(tag: K, id: string): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  el.id = el.name = id;
+  el.style.display = 'none';
+  return el;
+}
+
+/**
+ * A Comet call: a form posted into a hidden iframe. The server streams
+ * `<script>window.parent.Sijax.processCommands([...], id)</script>` chunks; `load` means it ended.
+ */
+export function cometRequest<T = unknown>(
+  name: string,
+  args: unknown[] = [],
+  options: CallOptions = {},
+): SijaxCall<T> {
+  const elements: HTMLElement[] = [];
+  // Removing the iframe also closes the connection, so the server cancels the handler.
+  const remove = () => elements.forEach((el) => el.remove());
+  const [call, handle] = openCall(name, args, options, remove);
+  const suffix = `4_${name}_${call.id}`;
+  const frame = hidden('iframe', 'frame' + suffix);
+  const form = hidden('form', 'form' + suffix);
+  const fields = postFields(call, args);
+  const token = getCsrfToken();
+  if (token) fields.sijax_csrf = token;
+  for (const [key, value] of Object.entries(fields)) {
+    const input = form.appendChild(document.createElement('input'));
+    input.type = 'hidden';
+    input.name = key;
+    input.value = value;
+  }
+  form.method = 'post';
+  form.target = frame.name;
+  form.action = options.url || getRequestUri();
+  elements.push(frame, form);
+  document.body.append(frame, form);
+  // Listen only now: appending the iframe fires a load event for about:blank.
+  frame.addEventListener('load', () => {
+    call.settle();
+    // Removing during the load event made Chrome log "Failed to load resource".
+    setTimeout(remove, 0);
+  });
+  form.submit();
+  return handle as SijaxCall<T>;
+}

@@ -1,0 +1,43 @@
+import { cometRequest } from './comet';
+import { getCsrfToken, getRequestUri, setCsrfToken, setRequestUri } from './config';
+import { getFormValues } from './form-values';
+import { getCommandProcessor, processCommands, registerCommand } from './process';
+import { request } from './transport';
+
+export type {
+  CallContext,
+  CallOptions,
+  CommandProcessor,
+  SijaxCall,
+  SijaxCommand,
+  SijaxError,
+} from './types';
+
+export const Sijax = {
+  PARAM_REQUEST: 'sijax_rq',
+  PARAM_ARGS: 'sijax_args',
+  setRequestUri,
+  getRequestUri,
+  /** Kept for old pages: JSON is native now. */
+  setJsonUri: ((): void => {}) as (uri?: string) => void,
+  setCsrfToken,
+  getCsrfToken,
+  request,
+  processCommands,
+  getCommandProcessor,
+  registerCommand,
+  getFormValues,
+};
+
+export const sjxComet = { request: cometRequest };
+
+declare global {
+  interface Window {
+    Sijax: typeof Sijax;
+    sjxComet: typeof sjxComet;
+  }
+}
+
+// Globals for pages and for the script chunks of Comet iframes (`window.parent.Sijax`).
+window.Sijax = Sijax;
+window.sjxComet = sjxComet;

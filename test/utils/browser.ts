@@ -1,0 +1,107 @@
+/// <reference lib="dom" />
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startStaticServer } from './static-server';
+import type { StaticServer } from './static-server';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+const ROOT = join(__dirname, '..', '..');
+const CLIENT_DIR = join(ROOT, 'client');
+export const CLIENT_BUNDLE = join(ROOT, 'dist', 'client', 'sijax.js');
+
+/** Launches the system Chromium; a missing browser fails the test (never a skip). */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}`);
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Builds dist/client when it is missing or older than client/, and returns the IIFE bundle. */
+export function buildClient(): string {
+  const built = existsSync(CLIENT_BUNDLE) ? statSync(CLIENT_BUNDLE).mtimeMs : 0;
+  const sources = readdirSync(CLIENT_DIR).map((file) => statSync(join(CLIENT_DIR, file)).mtimeMs);
+  if (Math.max(...sources) > built) {
+    execFileSync(process.execPath, [join(CLIENT_DIR, 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+  }
+  return readFileSync(CLIENT_BUNDLE, 'utf8');
+}
+
+declare global {
+  interface Window {
+    /** Scratch space for values a test reads back from the page (set up empty on every page). */
+    probe: Record<string, unknown>;
+  }
+}
+
+export const DEFAULT_PAGE =
+  '<!doctype html><meta charset="utf-8"><title>t</title>' +
+  '<div id="x">x</div><script src="/sijax/sijax.js"></script>';
+
+export interface TestPage {
+  page: Page;
+  /** Text of every console message, in order. */
+  logs: string[];
+  /** Uncaught exceptions and unhandled rejections of the page. */
+  pageErrors: string[];
+}
+
+export interface ClientHarness {
+  readonly server: StaticServer;
+  /** Opens `path` (default: DEFAULT_PAGE at `/`) in a fresh browser context. */
+  open(path?: string): Promise<TestPage>;
+}
+
+/**
+ * Jest hooks for a browser spec: builds the client, serves it at `/sijax/sijax.js` with
+ * DEFAULT_PAGE at `/`, launches Chromium once and closes every page after each test.
+ */
+export function useClientHarness(): ClientHarness {
+  let browser: Browser;
+  let server: StaticServer;
+  let contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    const client = buildClient();
+    server = await startStaticServer();
+    server.serve('/sijax/sijax.js', client, { 'Content-Type': 'text/javascript' });
+    browser = await launchBrowser();
+  }, 60_000);
+  beforeEach(() => server.serve('/', DEFAULT_PAGE, { 'Content-Type': 'text/html' }));
+  afterEach(async () => {
+    await Promise.all(contexts.map((context) => context.close()));
+    contexts = [];
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get server() {
+      return server;
+    },
+    async open(path = '/') {
+      const context = await browser.newContext();
+      contexts.push(context);
+      await context.addInitScript('window.probe = {}');
+      const page = await context.newPage();
+      const logs: string[] = [];
+      const pageErrors: string[] = [];
+      page.on('console', (message) => logs.push(message.text()));
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(server.url + path);
+      return { page, logs, pageErrors };
+    },
+  };
+}
