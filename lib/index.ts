@@ -5,10 +5,11 @@ export { CometCallback, CometHandler, SijaxCallback, SijaxHandler } from './deco
 export { SijaxResponse, type SijaxRequest } from './response/sijax-response';
 export { CometResponse } from './response/comet-response';
 export type { SijaxCommand, SijaxSetType } from './response/sijax-command.interface';
-export { SijaxError } from './errors';
+export { SijaxCancelledError, SijaxError } from './errors';
 export type {
   SijaxCallbackOptions,
   SijaxCallKind,
+  SijaxCsrfOptions,
   SijaxEvents,
   SijaxHandlerDefinition,
   SijaxHandlerOptions,

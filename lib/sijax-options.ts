@@ -8,7 +8,10 @@ import { SIJAX_MODULE_OPTIONS } from './sijax.tokens';
 export class SijaxOptions {
   readonly events: Required<SijaxEvents>;
   readonly bodyLimit: number;
-  readonly maxJsonDepth: number;
+  readonly maxJsonDepth: number = SIJAX_DEFAULTS.maxJsonDepth;
+  readonly timeoutMs?: number;
+  readonly heartbeatMs: number | false;
+  readonly csrf: { trustedOrigins: ReadonlySet<string>; token: boolean } | false;
 
   constructor(@Inject(SIJAX_MODULE_OPTIONS) options: SijaxModuleOptions) {
     this.events = {
@@ -19,6 +22,12 @@ export class SijaxOptions {
       ...options.events,
     };
     this.bodyLimit = options.bodyLimit ?? SIJAX_DEFAULTS.bodyLimit;
-    this.maxJsonDepth = SIJAX_DEFAULTS.maxJsonDepth;
+    this.timeoutMs = options.timeoutMs;
+    this.heartbeatMs = options.heartbeatMs ?? SIJAX_DEFAULTS.heartbeatMs;
+    const csrf = options.csrf ?? {};
+    this.csrf = csrf && {
+      trustedOrigins: new Set(csrf.trustedOrigins ?? []),
+      token: csrf.token ?? false,
+    };
   }
 }

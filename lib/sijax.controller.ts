@@ -10,12 +10,16 @@ import {
   Res,
   type Type,
 } from '@nestjs/common';
+import { randomBytes } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { SijaxCommand } from './response/sijax-command.interface';
-import { CLIENT_FILE_NAME } from './sijax.constants';
-import { SijaxDispatcher, type SijaxCallContext } from './sijax.dispatcher';
+import { CLIENT_FILE_NAME, CSRF_COOKIE } from './sijax.constants';
+import { SijaxDispatcher } from './sijax.dispatcher';
 import { SijaxOptions } from './sijax-options';
-import { COMET_HEADERS, IframeStreamWriter } from './transport/iframe-stream.writer';
+import { CometStream } from './transport/comet-stream';
+import { checkCsrf, readCookie } from './transport/csrf.check';
+import { cometHeaders, createNonce } from './transport/iframe-stream.writer';
+import { OpenCometStreams } from './transport/open-comet-streams';
 import { nodeRequest, nodeResponse, requestBody } from './transport/platform.util';
 import { createChunkFrame, scriptChunk } from './transport/script-chunk';
 import { SijaxClientAsset } from './transport/sijax-client.asset';
@@ -36,6 +40,7 @@ export class SijaxControllerBase {
     @Inject(SijaxDispatcher) private readonly dispatcher: SijaxDispatcher,
     @Inject(SijaxOptions) private readonly options: SijaxOptions,
     @Inject(SijaxClientAsset) private readonly client: SijaxClientAsset,
+    @Inject(OpenCometStreams) private readonly streams: OpenCometStreams,
   ) {}
 
   @Post()
@@ -45,11 +50,17 @@ export class SijaxControllerBase {
     let call: SijaxCall;
     try {
       call = await parseSijaxRequest(req, requestBody(request), this.options);
+      if (this.options.csrf) checkCsrf(req, call.csrfToken, this.options.csrf);
     } catch (error) {
       return this.refuse(req, res, error);
     }
     const context = this.dispatcher.prepare(call, request, response);
-    if (context.streaming) return this.stream(context, res);
+    if (context.streaming) {
+      this.streams.add(
+        new CometStream(this.dispatcher, context, res, (done) => this.streams.delete(done)),
+      );
+      return;
+    }
     const commands = await this.dispatcher.run(context);
     sendCommands(res, context.status, commands);
   }
@@ -59,11 +70,15 @@ export class SijaxControllerBase {
     const req = nodeRequest(request);
     const res = nodeResponse(response);
     const { body, etag } = this.client;
-    const headers = {
+    const headers: Record<string, string> = {
       'Content-Type': 'application/javascript; charset=utf-8',
       'Cache-Control': 'public, no-cache',
       ETag: etag,
     };
+    // Token mode: every page that loads the client gets the double-submit cookie it echoes.
+    if (this.options.csrf && this.options.csrf.token && !readCookie(req, CSRF_COOKIE)) {
+      headers['Set-Cookie'] = csrfCookie(req);
+    }
     if (req.headers['if-none-match'] === etag) res.writeHead(304, headers).end();
     else res.writeHead(200, { ...headers, 'Content-Length': body.length }).end(body);
   }
@@ -72,17 +87,9 @@ export class SijaxControllerBase {
   other(@Res() response: unknown): void {
     const res = nodeResponse(response);
     res.setHeader('Allow', 'POST');
-    sendCommands(res, 405, [errorCommand(405, 'Sijax calls are POST requests')]);
-  }
-
-  private stream(context: SijaxCallContext, res: ServerResponse): void {
-    const writer = new IframeStreamWriter(res, context);
-    const subscription = this.dispatcher.stream(context, writer).subscribe({
-      next: (batch) => writer.write(batch),
-      error: () => writer.end(),
-      complete: () => writer.end(),
-    });
-    res.once('close', () => subscription.unsubscribe());
+    sendCommands(res, 405, [
+      errorCommand(405, 'Sijax calls are POST requests', 'MethodNotAllowed'),
+    ]);
   }
 
   /** Bad input: a clear status and an error the client can handle, logged once. */
@@ -90,20 +97,22 @@ export class SijaxControllerBase {
     const isHttp = error instanceof HttpException;
     const status = isHttp ? error.getStatus() : 400;
     const message = isHttp ? error.message : 'Bad Sijax request';
+    const name = isHttp ? error.constructor.name : 'BadRequestException';
+    const command = errorCommand(status, message, name);
     if (isHttp) this.logger.warn(`Refused ${req.method} ${req.url}: ${status} ${message}`);
     else this.logger.error(`Refused ${req.method} ${req.url}`, (error as Error).stack);
     if (req.headers['sec-fetch-dest'] === 'iframe') {
-      res
-        .writeHead(status, COMET_HEADERS)
-        .end(scriptChunk(createChunkFrame(), [errorCommand(status, message)]));
+      const nonce = createNonce();
+      const chunk = scriptChunk(createChunkFrame(undefined, nonce), [command]);
+      res.writeHead(status, cometHeaders(nonce)).end(chunk);
     } else {
-      sendCommands(res, status, [errorCommand(status, message)]);
+      sendCommands(res, status, [command]);
     }
   }
 }
 
-function errorCommand(status: number, message: string): SijaxCommand {
-  return { type: 'error', error: message, status };
+function errorCommand(status: number, message: string, name: string): SijaxCommand {
+  return { type: 'error', error: message, status, name };
 }
 
 function sendCommands(res: ServerResponse, status: number, commands: SijaxCommand[]): void {
@@ -116,9 +125,14 @@ function sendCommands(res: ServerResponse, status: number, commands: SijaxComman
       (error as Error).stack,
     );
     status = 500;
-    body = JSON.stringify([errorCommand(500, 'Internal server error')]);
+    body = JSON.stringify([errorCommand(500, 'Internal server error', 'InternalServerError')]);
   }
   res.writeHead(status, JSON_HEADERS).end(body);
+}
+
+function csrfCookie(req: IncomingMessage): string {
+  const secure = (req.socket as { encrypted?: boolean }).encrypted ? '; Secure' : '';
+  return `${CSRF_COOKIE}=${randomBytes(24).toString('base64url')}; Path=/; SameSite=Strict${secure}`;
 }
 
 /** A controller class per path, so two modules never share mutated metadata. */

@@ -1,4 +1,4 @@
-import { HttpException, Injectable, Logger } from '@nestjs/common';
+import { GatewayTimeoutException, HttpException, Injectable, Logger } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { CometResponse } from './response/comet-response';
 import type { SijaxCommand } from './response/sijax-command.interface';
@@ -7,11 +7,14 @@ import {
   HANDLER_FAILED,
   INVALID_ARGS,
   STREAMING_NOT_SUPPORTED,
+  TIMED_OUT,
   UNKNOWN_FUNCTION,
 } from './sijax.messages';
 import { SijaxOptions } from './sijax-options';
 import { SijaxRegistry, type RegisteredHandler } from './sijax.registry';
-import { drainOutput, isIterator, type CommandSink } from './stream/command-sink';
+import { drainOutput, isIterator } from './stream/command-sink';
+import { StageSink, type CallSink } from './stream/stage-sink';
+import { SijaxCancelledError } from './errors/sijax-cancelled.error';
 import type { SijaxCall } from './transport/sijax-request.parser';
 import { SijaxError } from './errors/sijax.error';
 
@@ -27,6 +30,8 @@ export interface SijaxCallContext {
   readonly streaming: boolean;
   /** HTTP status to send, if the headers are still unsent: the first failure sets it. */
   status: number;
+  /** Settles when a streamed call has run to its end (or stopped after a cancel). */
+  settled?: Promise<void>;
 }
 
 /** Lets the consumer of a stream push back: resolves when it can take more. */
@@ -34,12 +39,13 @@ export interface StreamGate {
   ready(): Promise<void> | undefined;
 }
 
-const REGULAR_SINK: CommandSink = {
+/** Regular calls answer once: nothing to flush to, nobody pushing back. */
+const regularSink = (): CallSink => ({
   streaming: false,
   closed: false,
   flush: () => undefined,
   ready: () => undefined,
-};
+});
 
 /** Runs calls: before-processing, the handler (or an invalid-request/-call event), after-processing. */
 @Injectable()
@@ -62,64 +68,85 @@ export class SijaxDispatcher {
 
   /** Runs a regular call to its end and returns every command it queued. */
   async run(context: SijaxCallContext): Promise<SijaxCommand[]> {
-    await this.execute(context, REGULAR_SINK);
+    await this.execute(context, regularSink());
     return context.response.takeCommands() ?? [];
   }
 
-  /** Runs a Comet call: each `yield` of the handler emits the commands queued so far. */
+  /**
+   * Runs a Comet call: each `yield` of the handler emits the commands queued so far. Unsubscribing
+   * cancels the call: `response.signal` fires and the handler's generator is returned.
+   */
   stream(context: SijaxCallContext, gate?: StreamGate): Observable<SijaxCommand[]> {
     const { response } = context;
     return new Observable<SijaxCommand[]>((subscriber) => {
-      const sink: CommandSink & { closed: boolean } = {
-        closed: false,
+      const sink: CallSink = {
         streaming: true,
+        closed: false,
         flush: () => {
-          const batch = sink.closed ? null : response.takeCommands();
+          const batch = response.takeCommands();
           if (batch) subscriber.next(batch);
         },
         ready: () => gate?.ready(),
       };
-      this.execute(context, sink).then(
+      context.settled = this.execute(context, sink).then(
         () => subscriber.complete(),
         (error: unknown) => subscriber.error(error),
       );
       return () => {
         if (sink.closed) return;
         sink.closed = true;
-        response.abort(new Error('Sijax call cancelled'));
-        sink.stopCurrent?.();
+        response.abort(new SijaxCancelledError());
+        sink.current?.stop();
       };
     });
   }
 
-  private async execute(context: SijaxCallContext, sink: CommandSink): Promise<void> {
-    const { events } = this.options;
-    const { response } = context;
-    const ready = await this.stage(context, sink, () => events.beforeProcessing(response));
-    if (ready && !sink.closed) await this.stage(context, sink, () => this.main(context), true);
+  private async execute(context: SijaxCallContext, sink: CallSink): Promise<void> {
+    const { events, timeoutMs } = this.options;
+    const { response, handler } = context;
+    const ok = await this.stage(context, sink, () => events.beforeProcessing(response));
+    if (ok && !sink.closed) {
+      const limit = handler?.timeoutMs ?? timeoutMs;
+      await this.stage(context, sink, () => this.main(context), true, limit);
+    }
     if (!sink.closed) await this.stage(context, sink, () => events.afterProcessing(response));
   }
 
   /** Runs one stage to its end; a failure becomes an error command. Returns false on failure. */
   private async stage(
     context: SijaxCallContext,
-    sink: CommandSink,
+    call: CallSink,
     start: () => unknown,
     isHandler = false,
+    timeoutMs?: number,
   ): Promise<boolean> {
+    const sink = new StageSink(call);
+    let timer: NodeJS.Timeout | undefined;
     let ok = true;
     try {
-      const output: unknown = await start();
-      if (!sink.streaming && isIterator(output)) throw new SijaxError(STREAMING_NOT_SUPPORTED);
-      const value = await drainOutput(output, sink);
+      const run = drainStage(start, sink);
+      const value =
+        timeoutMs === undefined
+          ? await run
+          : await new Promise<unknown>((resolve, reject) => {
+              timer = setTimeout(() => {
+                sink.stop();
+                const error = new GatewayTimeoutException(TIMED_OUT(context.call.name, timeoutMs));
+                context.response.abort(error);
+                reject(error);
+              }, timeoutMs);
+              run.then(resolve, reject);
+            });
       if (isHandler && value !== undefined && !(value instanceof SijaxResponse)) {
         context.response.addCommand('return', { value });
       }
     } catch (error) {
       ok = false;
-      if (!sink.closed) this.fail(context, error);
+      if (!call.closed) this.fail(context, error);
+    } finally {
+      clearTimeout(timer);
     }
-    sink.flush();
+    if (!call.closed) call.flush();
     return ok;
   }
 
@@ -154,7 +181,8 @@ export class SijaxDispatcher {
       this.logger.warn(`${HANDLER_FAILED(context.call.name)}: ${status} ${message}`);
     }
     if (context.status === 200) context.status = status;
-    context.response.addCommand('error', { error: message, status });
+    const name = isHttp ? error.constructor.name : 'InternalServerError';
+    context.response.addCommand('error', { error: message, status, name });
   }
 }
 
@@ -178,4 +206,11 @@ function httpMessage(error: HttpException): string {
     : typeof message === 'string'
       ? message
       : error.message;
+}
+
+async function drainStage(start: () => unknown, sink: StageSink): Promise<unknown> {
+  let output = start();
+  if (output instanceof Promise) output = await output;
+  if (!sink.streaming && isIterator(output)) throw new SijaxError(STREAMING_NOT_SUPPORTED);
+  return drainOutput(output, sink);
 }

@@ -15,3 +15,8 @@ export const INVALID_ARGS = (name: string, reason: string) =>
 export const UNKNOWN_FUNCTION = (name: string) => `Unknown Sijax function "${name}"`;
 export const CLIENT_BUNDLE_MISSING = (path: string) =>
   `The Sijax browser client was not found at ${path}. Build it with "npm run build:client".`;
+export const TIMED_OUT = (name: string, ms: number) =>
+  `Sijax function "${name}" timed out after ${ms} ms`;
+export const SHUTTING_DOWN = 'The server is shutting down';
+export const CROSS_SITE_REFUSED = 'Cross-site Sijax call refused';
+export const CSRF_TOKEN_INVALID = 'Missing or invalid Sijax CSRF token';

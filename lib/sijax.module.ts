@@ -11,6 +11,7 @@ import {
 } from './sijax.module-definition';
 import { SijaxOptions } from './sijax-options';
 import { SijaxRegistry } from './sijax.registry';
+import { OpenCometStreams } from './transport/open-comet-streams';
 import { SijaxClientAsset } from './transport/sijax-client.asset';
 
 /**
@@ -28,6 +29,7 @@ import { SijaxClientAsset } from './transport/sijax-client.asset';
     SijaxExplorer,
     SijaxDispatcher,
     SijaxClientAsset,
+    OpenCometStreams,
   ],
   exports: [SijaxRegistry],
 })

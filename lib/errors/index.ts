@@ -1,1 +1,2 @@
 export * from './sijax.error';
+export * from './sijax-cancelled.error';

@@ -1,39 +1,48 @@
 import { Logger } from '@nestjs/common';
+import { randomBytes } from 'crypto';
 import type { ServerResponse } from 'http';
 import type { SijaxCommand } from '../response/sijax-command.interface';
 import type { SijaxCallContext, StreamGate } from '../sijax.dispatcher';
 import { HANDLER_FAILED } from '../sijax.messages';
-import {
-  createChunkFrame,
-  FIRST_CHUNK_PADDING,
-  scriptChunk,
-  type ChunkFrame,
-} from './script-chunk';
+import { createChunkFrame, firstChunkPadding, scriptChunk, type ChunkFrame } from './script-chunk';
 
 /** `compression` middleware adds `flush()`; calling it sends what it holds. */
 type FlushableResponse = ServerResponse & { flush?: () => void };
 
-export const COMET_HEADERS = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Cache-Control': 'no-store',
-  'X-Accel-Buffering': 'no',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'SAMEORIGIN',
-  'Content-Security-Policy': "frame-ancestors 'self'",
-} as const;
+/**
+ * Headers of an iframe document: never cached or buffered, only framed by its own origin, and
+ * with its own script policy, so it works inside an app whose CSP forbids inline scripts.
+ */
+export function cometHeaders(nonce: string): Record<string, string> {
+  return {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Accel-Buffering': 'no',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'SAMEORIGIN',
+    'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; frame-ancestors 'self'`,
+  };
+}
+
+export function createNonce(): string {
+  return randomBytes(16).toString('base64');
+}
 
 /** Writes a Comet call's batches as `<script>` chunks of an HTML document, as they come. */
 export class IframeStreamWriter implements StreamGate {
   private readonly frame: ChunkFrame;
   private readonly flushable: boolean;
+  private readonly nonce = createNonce();
   private started = false;
   private blocked?: Promise<void>;
+  /** Nothing written since the last heartbeat tick. */
+  private silent = true;
 
   constructor(
     private readonly res: FlushableResponse,
     private readonly context: SijaxCallContext,
   ) {
-    this.frame = createChunkFrame(context.call.callId);
+    this.frame = createChunkFrame(context.call.callId, this.nonce);
     this.flushable = typeof res.flush === 'function';
   }
 
@@ -43,22 +52,33 @@ export class IframeStreamWriter implements StreamGate {
   }
 
   write(batch: readonly SijaxCommand[]): void {
-    let chunk = this.serialize(batch);
+    this.send(this.serialize(batch));
+  }
+
+  /** Keeps idle streams alive through proxies: a newline, which the iframe document ignores. */
+  heartbeat(): void {
+    if (this.silent && !this.res.writableEnded) this.send('\n');
+    this.silent = true;
+  }
+
+  end(): void {
+    if (this.res.writableEnded) return;
+    if (!this.started) this.res.write(this.start());
+    this.res.end();
+  }
+
+  private send(chunk: string): void {
+    this.silent = false;
     if (!this.started) chunk = this.start() + chunk;
     if (!this.res.write(chunk) && !this.blocked) this.blocked = this.drained();
     if (this.flushable) this.res.flush!();
   }
 
-  end(): void {
-    if (!this.started) this.start();
-    this.res.end();
-  }
-
   private start(): string {
     this.started = true;
     this.res.socket?.setNoDelay(true);
-    this.res.writeHead(this.context.status, COMET_HEADERS);
-    return FIRST_CHUNK_PADDING;
+    this.res.writeHead(this.context.status, cometHeaders(this.nonce));
+    return firstChunkPadding(this.nonce);
   }
 
   private serialize(batch: readonly SijaxCommand[]): string {
@@ -67,9 +87,13 @@ export class IframeStreamWriter implements StreamGate {
     } catch (error) {
       // A value JSON cannot encode (a BigInt, a cycle) is the handler's bug: report, keep streaming.
       new Logger('Sijax').error(HANDLER_FAILED(this.context.call.name), (error as Error).stack);
-      return scriptChunk(this.frame, [
-        { type: 'error', error: 'Internal server error', status: 500 },
-      ]);
+      const failure = {
+        type: 'error',
+        error: 'Internal server error',
+        status: 500,
+        name: 'InternalServerError',
+      };
+      return scriptChunk(this.frame, [failure]);
     }
   }
 

@@ -23,7 +23,12 @@ export function toScriptJson(value: unknown): string {
  * The original pads the first chunk because some browsers buffer ~2 KB of a streamed iframe
  * document before they run it.
  */
-export const FIRST_CHUNK_PADDING = `\n<script type='text/javascript'></script>\n\n${'\n'.repeat(2000)}`;
+const PADDING = '\n'.repeat(2000);
+
+export function firstChunkPadding(nonce?: string): string {
+  const nonceAttribute = nonce ? ` nonce="${nonce}"` : '';
+  return `\n<script type='text/javascript'${nonceAttribute}></script>\n\n${PADDING}`;
+}
 
 /** The parts around a batch's JSON, built once per call so a chunk is one concatenation. */
 export interface ChunkFrame {

@@ -116,7 +116,7 @@ describe('Regular Sijax calls: the wire protocol of Sijax 0.3', () => {
 
   it('turns a throwing handler into a 500 error command without leaking its message', async () => {
     const res = await post(sijaxBody('throws')).expect(500);
-    expect(res.body).toEqual([{ type: 'error', error: 'Internal server error', status: 500 }]);
+    expect(res.body).toEqual([{ type: 'error', error: 'Internal server error', status: 500, name: 'InternalServerError' }]);
     // The app keeps serving.
     await post(sijaxBody('say_hello', ['again'])).expect(200);
   });
@@ -128,6 +128,7 @@ describe('Regular Sijax calls: the wire protocol of Sijax 0.3', () => {
         type: 'error',
         error: 'Not a Sijax request: POST the fields sijax_rq and sijax_args',
         status: 400,
+        name: 'BadRequestException',
       },
     ]);
   });
@@ -149,7 +150,16 @@ describe('Regular Sijax calls: the wire protocol of Sijax 0.3', () => {
   it('answers a refused iframe post with a script chunk', async () => {
     const res = await post('x=1').set('Sec-Fetch-Dest', 'iframe').expect(400);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(res.text).toMatch(/^<script>window\.parent\.Sijax\.processCommands\(\[\{"type":"error"/);
+    expect(parseChunks(res.text)).toEqual([
+      [
+        {
+          type: 'error',
+          error: 'Not a Sijax request: POST the fields sijax_rq and sijax_args',
+          status: 400,
+          name: 'BadRequestException',
+        },
+      ],
+    ]);
   });
 
   it('rejects a regular function that yields, at call time', async () => {
@@ -157,7 +167,7 @@ describe('Regular Sijax calls: the wire protocol of Sijax 0.3', () => {
     try {
       // A plain method returning a generator: discovery cannot tell, the call must refuse it.
       const res = await post(sijaxBody('sneakyGenerator')).expect(500);
-      expect(res.body).toEqual([{ type: 'error', error: 'Internal server error', status: 500 }]);
+      expect(res.body).toEqual([{ type: 'error', error: 'Internal server error', status: 500, name: 'InternalServerError' }]);
       expect(logs.logs.filter((log) => log.level === 'error')).toHaveLength(1);
       expect(logs.logs[0].text).toContain(STREAMING_NOT_SUPPORTED);
       expect(logs.logs[0].message).toBe('Sijax function "sneakyGenerator" failed');

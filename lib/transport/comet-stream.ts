@@ -1,0 +1,52 @@
+import type { ServerResponse } from 'http';
+import type { Subscription } from 'rxjs';
+import type { SijaxCallContext, SijaxDispatcher } from '../sijax.dispatcher';
+import { SHUTTING_DOWN } from '../sijax.messages';
+import { IframeStreamWriter } from './iframe-stream.writer';
+
+/** How long shutdown waits for cancelled handlers to run their `finally` blocks. */
+const SETTLE_ON_SHUTDOWN_MS = 3000;
+
+/** One open Comet response: the running call, its writer, and how it ends. */
+export class CometStream {
+  private readonly writer: IframeStreamWriter;
+  private readonly subscription: Subscription;
+
+  constructor(
+    dispatcher: SijaxDispatcher,
+    private readonly context: SijaxCallContext,
+    res: ServerResponse,
+    onEnd: (stream: CometStream) => void,
+  ) {
+    const writer = (this.writer = new IframeStreamWriter(res, context));
+    this.subscription = dispatcher.stream(context, writer).subscribe({
+      next: (batch) => writer.write(batch),
+      error: () => writer.end(),
+      complete: () => writer.end(),
+    });
+    // 'close' also follows a normal end; unsubscribing then is a no-op.
+    res.once('close', () => {
+      this.subscription.unsubscribe();
+      onEnd(this);
+    });
+  }
+
+  heartbeat(): void {
+    this.writer.heartbeat();
+  }
+
+  /** Tells the client the server is going away, cancels the handler and waits for it to settle. */
+  async shutdown(): Promise<void> {
+    this.writer.write([
+      { type: 'error', error: SHUTTING_DOWN, status: 503, name: 'ServiceUnavailableException' },
+    ]);
+    this.subscription.unsubscribe();
+    this.writer.end();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>(
+      (resolve) => (timer = setTimeout(resolve, SETTLE_ON_SHUTDOWN_MS)),
+    );
+    await Promise.race([this.context.settled, timeout]);
+    clearTimeout(timer);
+  }
+}
