@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ExternalContextCreator, type ParamsFactory } from '@nestjs/core';
+import type { NestContainer } from '@nestjs/core/injector/container';
 import { isObservable, type Observable } from 'rxjs';
 import type { SijaxResponse } from './response/sijax-response';
 import { SIJAX_PARAMS_METADATA } from './sijax.constants';
@@ -20,8 +21,11 @@ class ObservableResult {
   constructor(readonly observable: Observable<unknown>) {}
 }
 
-/** How each handler parameter is filled: the response, one browser argument, or the rest. */
-const SijaxParam = { Response: 0, Argument: 1, Rest: 2 } as const;
+/**
+ * How each handler parameter is filled: the response, one browser argument, or the rest. Pipes
+ * see browser arguments as `body`, so `ValidationPipe` validates them; the others as `custom`.
+ */
+const SijaxParam = { Response: 1, Argument: 3, Rest: 2 } as const; // Nest's RouteParamtypes values
 
 const paramsFactory: ParamsFactory = {
   exchangeKeyForValue(type: number, data: unknown, [, , sijax, args]: SijaxCallArgs) {
@@ -30,10 +34,20 @@ const paramsFactory: ParamsFactory = {
   },
 };
 
-/** Wraps handler methods so Nest guards, interceptors, pipes and filters apply to them. */
+/** Global guards, interceptors and filters already ran on the Sijax route itself. */
+const ROUTE_LEVEL_ENHANCERS = /^getGlobal(Request)?(Guards|Interceptors|Filters)$/;
+
+/**
+ * Wraps handler methods so Nest guards, interceptors, pipes and filters declared on handler
+ * classes and methods apply to them, and global pipes to their arguments.
+ */
 @Injectable()
 export class SijaxHandlerFactory {
-  constructor(private readonly externalContextCreator: ExternalContextCreator) {}
+  private readonly externalContextCreator: ExternalContextCreator;
+
+  constructor(externalContextCreator: ExternalContextCreator) {
+    this.externalContextCreator = handlerLevelCreator(externalContextCreator);
+  }
 
   create(instance: object, methodName: string, count: ParameterCount): GuardedHandler {
     const method = (instance as Record<string, Method>)[methodName];
@@ -44,7 +58,8 @@ export class SijaxHandlerFactory {
       const result = method.apply(this, params);
       return isObservable(result) ? new ObservableResult(result) : result;
     };
-    // Guards and friends are read from the function's metadata: the shim must carry the method's.
+    // Guards and friends read the function's metadata and name: the shim must carry the method's.
+    Object.defineProperty(shim, 'name', { value: methodName });
     for (const key of Reflect.getMetadataKeys(method)) {
       Reflect.defineMetadata(key, Reflect.getMetadata(key, method), shim);
     }
@@ -79,4 +94,29 @@ function defineParams(target: object, methodName: string, count: ParameterCount)
     params[`${SijaxParam.Rest}:${index}`] = { index, data: index - 1, pipes: [] };
   }
   Reflect.defineMetadata(SIJAX_PARAMS_METADATA, params, target, methodName);
+}
+
+/**
+ * A creator that sees the app's global pipes but not its global guards, interceptors and
+ * filters: those wrap the Sijax route already, and running a guard twice would, for example,
+ * count a rate limit twice. Nest exposes the container only on the injected creator.
+ */
+function handlerLevelCreator(injected: ExternalContextCreator): ExternalContextCreator {
+  const container = (injected as unknown as { container?: NestContainer }).container;
+  const config = container?.applicationConfig;
+  if (!container || !config) return injected;
+  const handlerConfig = new Proxy(config, {
+    get: (target, key, receiver) =>
+      typeof key === 'string' && ROUTE_LEVEL_ENHANCERS.test(key)
+        ? () => []
+        : (Reflect.get(target, key, receiver) as unknown),
+  });
+  return ExternalContextCreator.fromContainer(
+    new Proxy(container, {
+      get: (target, key, receiver) =>
+        key === 'applicationConfig'
+          ? handlerConfig
+          : (Reflect.get(target, key, receiver) as unknown),
+    }),
+  );
 }

@@ -2,39 +2,30 @@ import {
   All,
   Controller,
   Get,
-  HttpException,
   Inject,
-  Logger,
   Post,
   Req,
   Res,
+  UseFilters,
   type Type,
 } from '@nestjs/common';
 import { randomBytes } from 'crypto';
-import type { IncomingMessage, ServerResponse } from 'http';
-import type { SijaxCommand } from './response/sijax-command.interface';
+import type { IncomingMessage } from 'http';
 import { CLIENT_FILE_NAME, CSRF_COOKIE } from './sijax.constants';
 import { SijaxDispatcher } from './sijax.dispatcher';
 import { SijaxOptions } from './sijax-options';
 import { CometStream } from './transport/comet-stream';
 import { checkCsrf, readCookie } from './transport/csrf.check';
-import { cometHeaders, createNonce } from './transport/iframe-stream.writer';
 import { OpenCometStreams } from './transport/open-comet-streams';
 import { nodeRequest, nodeResponse, requestBody } from './transport/platform.util';
-import { createChunkFrame, scriptChunk } from './transport/script-chunk';
+import { errorCommand, refuse, sendCommands } from './transport/sijax-error.reply';
+import { SijaxRouteFilter } from './transport/sijax-route.filter';
 import { SijaxClientAsset } from './transport/sijax-client.asset';
 import { parseSijaxRequest, type SijaxCall } from './transport/sijax-request.parser';
 
-const JSON_HEADERS = {
-  'Content-Type': 'application/json; charset=utf-8',
-  'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-} as const;
-
 /** Speaks HTTP for the module: takes calls, serves the client. Made per `forRoot()` path. */
+@UseFilters(SijaxRouteFilter)
 export class SijaxControllerBase {
-  private readonly logger = new Logger('Sijax');
-
   // Explicit tokens: the subclass made per path carries no design:paramtypes of its own.
   constructor(
     @Inject(SijaxDispatcher) private readonly dispatcher: SijaxDispatcher,
@@ -52,7 +43,7 @@ export class SijaxControllerBase {
       call = await parseSijaxRequest(req, requestBody(request), this.options);
       if (this.options.csrf) checkCsrf(req, call.csrfToken, this.options.csrf);
     } catch (error) {
-      return this.refuse(req, res, error);
+      return refuse(req, res, error);
     }
     const context = this.dispatcher.prepare(call, request, response);
     if (context.streaming) {
@@ -91,43 +82,6 @@ export class SijaxControllerBase {
       errorCommand(405, 'Sijax calls are POST requests', 'MethodNotAllowed'),
     ]);
   }
-
-  /** Bad input: a clear status and an error the client can handle, logged once. */
-  private refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    const isHttp = error instanceof HttpException;
-    const status = isHttp ? error.getStatus() : 400;
-    const message = isHttp ? error.message : 'Bad Sijax request';
-    const name = isHttp ? error.constructor.name : 'BadRequestException';
-    const command = errorCommand(status, message, name);
-    if (isHttp) this.logger.warn(`Refused ${req.method} ${req.url}: ${status} ${message}`);
-    else this.logger.error(`Refused ${req.method} ${req.url}`, (error as Error).stack);
-    if (req.headers['sec-fetch-dest'] === 'iframe') {
-      const nonce = createNonce();
-      const chunk = scriptChunk(createChunkFrame(undefined, nonce), [command]);
-      res.writeHead(status, cometHeaders(nonce)).end(chunk);
-    } else {
-      sendCommands(res, status, [command]);
-    }
-  }
-}
-
-function errorCommand(status: number, message: string, name: string): SijaxCommand {
-  return { type: 'error', error: message, status, name };
-}
-
-function sendCommands(res: ServerResponse, status: number, commands: SijaxCommand[]): void {
-  let body: string;
-  try {
-    body = JSON.stringify(commands);
-  } catch (error) {
-    new Logger('Sijax').error(
-      'Sijax response could not be encoded as JSON',
-      (error as Error).stack,
-    );
-    status = 500;
-    body = JSON.stringify([errorCommand(500, 'Internal server error', 'InternalServerError')]);
-  }
-  res.writeHead(status, JSON_HEADERS).end(body);
 }
 
 function csrfCookie(req: IncomingMessage): string {

@@ -116,7 +116,9 @@ describe('Regular Sijax calls: the wire protocol of Sijax 0.3', () => {
 
   it('turns a throwing handler into a 500 error command without leaking its message', async () => {
     const res = await post(sijaxBody('throws')).expect(500);
-    expect(res.body).toEqual([{ type: 'error', error: 'Internal server error', status: 500, name: 'InternalServerError' }]);
+    expect(res.body).toEqual([
+      { type: 'error', error: 'Internal server error', status: 500, name: 'InternalServerError' },
+    ]);
     // The app keeps serving.
     await post(sijaxBody('say_hello', ['again'])).expect(200);
   });
@@ -167,7 +169,9 @@ describe('Regular Sijax calls: the wire protocol of Sijax 0.3', () => {
     try {
       // A plain method returning a generator: discovery cannot tell, the call must refuse it.
       const res = await post(sijaxBody('sneakyGenerator')).expect(500);
-      expect(res.body).toEqual([{ type: 'error', error: 'Internal server error', status: 500, name: 'InternalServerError' }]);
+      expect(res.body).toEqual([
+        { type: 'error', error: 'Internal server error', status: 500, name: 'InternalServerError' },
+      ]);
       expect(logs.logs.filter((log) => log.level === 'error')).toHaveLength(1);
       expect(logs.logs[0].text).toContain(STREAMING_NOT_SUPPORTED);
       expect(logs.logs[0].message).toBe('Sijax function "sneakyGenerator" failed');

@@ -110,7 +110,9 @@ describe('Comet streaming over real HTTP', () => {
     await reader.done;
     const batches = parseChunks(reader.text);
     expect(batches).toHaveLength(3);
-    expect(batches[2]).toEqual([{ type: 'error', error: 'Internal server error', status: 500, name: 'InternalServerError' }]);
+    expect(batches[2]).toEqual([
+      { type: 'error', error: 'Internal server error', status: 500, name: 'InternalServerError' },
+    ]);
     expect(reader.text).not.toContain('secret internal detail');
   });
 });

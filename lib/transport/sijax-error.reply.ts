@@ -1,0 +1,58 @@
+import { HttpException, Logger } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'http';
+import type { SijaxCommand } from '../response/sijax-command.interface';
+import { cometHeaders, createNonce } from './iframe-stream.writer';
+import { createChunkFrame, scriptChunk } from './script-chunk';
+
+const JSON_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+} as const;
+
+/** The `error` command the client turns into a rejection, a `sijax:error` event and a log. */
+export function errorCommand(status: number, message: string, name: string): SijaxCommand {
+  return { type: 'error', error: message, status, name };
+}
+
+/** Answers a regular call: a JSON array of commands. */
+export function sendCommands(res: ServerResponse, status: number, commands: SijaxCommand[]): void {
+  let body: string;
+  try {
+    body = JSON.stringify(commands);
+  } catch (error) {
+    new Logger('Sijax').error(
+      'Sijax response could not be encoded as JSON',
+      (error as Error).stack,
+    );
+    status = 500;
+    body = JSON.stringify([errorCommand(500, 'Internal server error', 'InternalServerError')]);
+  }
+  res.writeHead(status, JSON_HEADERS).end(body);
+}
+
+/**
+ * Refuses a request before any handler ran: a clear status, logged once, and an error the client
+ * can handle: a script chunk for a form posted into an iframe, JSON otherwise.
+ */
+export function refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  const isHttp = error instanceof HttpException;
+  const status = isHttp ? error.getStatus() : 500;
+  const message = isHttp ? error.message : 'Internal server error';
+  const command = errorCommand(
+    status,
+    message,
+    isHttp ? error.constructor.name : 'InternalServerError',
+  );
+  const logger = new Logger('Sijax');
+  if (status < 500) logger.warn(`Refused ${req.method} ${req.url}: ${status} ${message}`);
+  else logger.error(`Failed ${req.method} ${req.url}`, (error as Error).stack ?? String(error));
+  if (res.headersSent) return void res.end();
+  if (req.headers['sec-fetch-dest'] === 'iframe') {
+    const nonce = createNonce();
+    const chunk = scriptChunk(createChunkFrame(undefined, nonce), [command]);
+    res.writeHead(status, cometHeaders(nonce)).end(chunk);
+  } else {
+    sendCommands(res, status, [command]);
+  }
+}
