@@ -17,6 +17,7 @@ import {
 import { APP_GUARD } from '@nestjs/core';
 import { IsInt, IsString, Min } from 'class-validator';
 import { tap } from 'rxjs';
+import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import {
   CometCallback,
@@ -225,5 +226,38 @@ describe('Nest request pipeline on Sijax handlers', () => {
         name: 'BadRequestException',
       },
     ]);
+  });
+});
+
+@Injectable()
+class GloballyValidated {
+  @SijaxCallback()
+  hello(response: SijaxResponse, greeting: Greeting) {
+    response.alert(`${greeting.constructor.name} ${greeting.name}`);
+  }
+}
+
+describe('Global pipes on Sijax handlers', () => {
+  it('apply to browser arguments', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [testAppModule({}, { providers: [GloballyValidated] })],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    app.useGlobalPipes(new ValidationPipe({ transform: true }));
+    await app.init();
+    try {
+      const post = (args: unknown[]) =>
+        request(app.getHttpServer()).post('/sijax').type('form').send(sijaxBody('hello', args));
+      expect((await post([{ name: 'Ann', times: 1 }]).expect(200)).body).toEqual([
+        { type: 'alert', alert: 'Greeting Ann' },
+      ]);
+      expect((await post([{ name: 'Ann', times: 0 }]).expect(400)).body[0]).toMatchObject({
+        type: 'error',
+        status: 400,
+        error: 'times must not be less than 1',
+      });
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,0 +1,103 @@
+/// <reference lib="dom" />
+import { Controller, Get, Header, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import helmet from 'helmet';
+import type { Browser, Page } from 'playwright-core';
+import { testAppModule } from '../fixtures/test-app.module';
+import { baseUrl } from '../utils/http-client';
+import { buildClient, launchBrowser } from '../utils/browser';
+
+/** A page without inline scripts, as an app with helmet's default policy must serve it. */
+@Controller()
+class PageController {
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  page() {
+    return '<!doctype html><meta charset="utf-8"><div id="n">-</div><div id="x">x</div><script src="/sijax/sijax.js"></script>';
+  }
+}
+
+describe("Comet under helmet's default Content-Security-Policy (Chromium)", () => {
+  let app: INestApplication;
+  let browser: Browser;
+  let page: Page;
+  const violations: string[] = [];
+
+  beforeAll(async () => {
+    buildClient();
+    const moduleRef = await Test.createTestingModule({
+      imports: [testAppModule({}, { controllers: [PageController] })],
+    }).compile();
+    app = moduleRef.createNestApplication({ forceCloseConnections: true, logger: false });
+    app.use(helmet());
+    await app.listen(0, '127.0.0.1');
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/.test(message.text()))
+        violations.push(message.text());
+    });
+    await page.goto(baseUrl(app));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('serves the page with a policy that forbids inline scripts', async () => {
+    const policy = await page.evaluate(async () =>
+      (await fetch('/')).headers.get('content-security-policy'),
+    );
+    expect(policy).toContain("script-src 'self'");
+  });
+
+  it('runs every chunk of a Comet call in the iframe, with no policy violation', async () => {
+    const value = await page.evaluate(async () => {
+      const seen: string[] = [];
+      const observer = new MutationObserver(() =>
+        seen.push(document.getElementById('n')!.textContent!),
+      );
+      observer.observe(document.getElementById('n')!, {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
+      await window.sjxComet.request('countSync', [3]);
+      observer.disconnect();
+      return seen;
+    });
+    expect(value).toEqual(['0', '1', '2']);
+    expect(violations).toEqual([]);
+  });
+
+  it('returns values through a Comet call and reports handler errors', async () => {
+    const outcome = await page.evaluate(async () => {
+      const value = await window.sjxComet.request('asyncFunction', ['four']);
+      const error = await window.sjxComet.request('failAfter', [1]).then(
+        () => null,
+        (e: Error & { status: number }) => ({ name: e.name, status: e.status }),
+      );
+      return { value, error };
+    });
+    expect(outcome).toEqual({ value: 4, error: { name: 'InternalServerError', status: 500 } });
+  });
+
+  it('runs call commands without eval; script commands need the policy to allow eval', async () => {
+    const outcome = await page.evaluate(async () => {
+      const records: string[] = [];
+      (window as unknown as { sjxTest: unknown }).sjxTest = {
+        record: (text: string) => records.push(text),
+      };
+      const error = await window.sjxComet.request('callThenScript').then(
+        () => null,
+        (e: Error) => e.name,
+      );
+      return { records, error };
+    });
+    expect(outcome.records).toEqual(['via call']);
+    expect(outcome.error).not.toBeNull();
+    expect(violations.join('\n')).toMatch(/unsafe-eval/);
+    violations.splice(0);
+  });
+});
