@@ -1,7 +1,9 @@
 import {
-  All,
   Controller,
+  Delete,
   Get,
+  Patch,
+  Put,
   Inject,
   Post,
   Req,
@@ -74,14 +76,32 @@ export class SijaxControllerBase {
     else res.writeHead(200, { ...headers, 'Content-Length': body.length }).end(body);
   }
 
-  @All()
-  other(@Res() response: unknown): void {
-    const res = nodeResponse(response);
-    res.setHeader('Allow', 'POST');
-    sendCommands(res, 405, [
-      errorCommand(405, 'Sijax calls are POST requests', 'MethodNotAllowed'),
-    ]);
+  // One route per method: Fastify refuses an "all methods" route beside the POST one.
+  @Get()
+  get(@Res() response: unknown): void {
+    methodNotAllowed(response);
   }
+
+  @Put()
+  put(@Res() response: unknown): void {
+    methodNotAllowed(response);
+  }
+
+  @Patch()
+  patch(@Res() response: unknown): void {
+    methodNotAllowed(response);
+  }
+
+  @Delete()
+  delete(@Res() response: unknown): void {
+    methodNotAllowed(response);
+  }
+}
+
+function methodNotAllowed(response: unknown): void {
+  const res = nodeResponse(response);
+  res.setHeader('Allow', 'POST');
+  sendCommands(res, 405, [errorCommand(405, 'Sijax calls are POST requests', 'MethodNotAllowed')]);
 }
 
 function csrfCookie(req: IncomingMessage): string {

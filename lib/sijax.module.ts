@@ -11,6 +11,7 @@ import {
 } from './sijax.module-definition';
 import { SijaxOptions } from './sijax-options';
 import { SijaxRegistry } from './sijax.registry';
+import { FastifyBodySetup } from './transport/fastify-body.setup';
 import { OpenCometStreams } from './transport/open-comet-streams';
 import { SijaxClientAsset } from './transport/sijax-client.asset';
 
@@ -30,6 +31,7 @@ import { SijaxClientAsset } from './transport/sijax-client.asset';
     SijaxDispatcher,
     SijaxClientAsset,
     OpenCometStreams,
+    FastifyBodySetup,
   ],
   exports: [SijaxRegistry],
 })

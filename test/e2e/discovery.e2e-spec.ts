@@ -12,13 +12,13 @@ import {
 } from '../../lib';
 import { testAppModule } from '../fixtures/test-app.module';
 import { sijaxBody } from '../utils/http-client';
-import { captureLogs, startApp } from '../utils/test-app';
+import { captureLogs, createTestApp, startApp } from '../utils/test-app';
 
 async function initWith(providers: Provider[], logger: LoggerService | false = false) {
   @Module({ imports: [SijaxModule.forRoot()], providers })
   class AppModule {}
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger });
+  const app = createTestApp(moduleRef, { logger });
   await app.init();
   return app;
 }

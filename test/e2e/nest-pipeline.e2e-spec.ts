@@ -28,7 +28,7 @@ import {
 } from '../../lib';
 import { testAppModule } from '../fixtures/test-app.module';
 import { baseUrl, ChunkReader, parseChunks, sijaxBody } from '../utils/http-client';
-import { startApp } from '../utils/test-app';
+import { createTestApp, startApp } from '../utils/test-app';
 
 const seen: string[] = [];
 
@@ -242,9 +242,9 @@ describe('Global pipes on Sijax handlers', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [testAppModule({}, { providers: [GloballyValidated] })],
     }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
+    const app = createTestApp(moduleRef);
     app.useGlobalPipes(new ValidationPipe({ transform: true }));
-    await app.init();
+    await app.listen(0, '127.0.0.1');
     try {
       const post = (args: unknown[]) =>
         request(app.getHttpServer()).post('/sijax').type('form').send(sijaxBody('hello', args));

@@ -3,16 +3,33 @@ import {
   type INestApplication,
   type LoggerService,
   type ModuleMetadata,
+  type NestApplicationOptions,
 } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test, type TestingModule } from '@nestjs/testing';
 
-/** Starts an app on a random port; `forceCloseConnections` so `close()` never waits for streams. */
+/** The HTTP platform of this jest project: the e2e suite runs once per platform. */
+export const PLATFORM: 'express' | 'fastify' =
+  (globalThis as { SIJAX_PLATFORM?: 'fastify' }).SIJAX_PLATFORM ?? 'express';
+
+/** An app on this project's platform; `forceCloseConnections` so `close()` never waits. */
+export function createTestApp(
+  moduleRef: TestingModule,
+  options: NestApplicationOptions = {},
+): INestApplication {
+  const settings = { forceCloseConnections: true, logger: false as const, ...options };
+  return PLATFORM === 'fastify'
+    ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), settings)
+    : moduleRef.createNestApplication(settings);
+}
+
+/** Starts an app on a random port. */
 export async function startApp(
   imports: ModuleMetadata['imports'],
   logger: LoggerService | false = false,
 ): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports }).compile();
-  const app = moduleRef.createNestApplication({ forceCloseConnections: true, logger });
+  const app = createTestApp(moduleRef, { logger });
   await app.listen(0, '127.0.0.1');
   return app;
 }
