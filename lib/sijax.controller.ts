@@ -48,6 +48,8 @@ export class SijaxControllerBase {
       return refuse(req, res, error);
     }
     const context = this.dispatcher.prepare(call, request, response);
+    // A browser that left while guards or the body parser ran has nothing to stream to.
+    if (res.destroyed) return;
     if (context.streaming) {
       this.streams.add(
         new CometStream(this.dispatcher, context, res, (done) => this.streams.delete(done)),

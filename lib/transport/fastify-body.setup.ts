@@ -11,10 +11,14 @@ interface FastifyLike {
   ): void;
 }
 
+/** Body types Sijax calls come in; urlencoded lacks a parser when `bodyParser: false`. */
+const PASSED_THROUGH = ['multipart/form-data', 'application/x-www-form-urlencoded'];
+
 /**
- * Fastify refuses bodies it has no parser for (415) before any route runs. Comet forms may be
- * posted as multipart, so unless the app parses multipart itself, let such bodies through
- * unread: the Sijax route reads them within its own limit.
+ * Fastify refuses bodies it has no parser for (415) before any route runs. Sijax forms may be
+ * posted as multipart (or urlencoded in an app without body parsers), so unless the app parses
+ * them itself, let such bodies through unread: the Sijax route reads them within its own limit.
+ * Other unknown types stay Fastify's to refuse.
  */
 @Injectable()
 export class FastifyBodySetup implements OnModuleInit {
@@ -23,7 +27,9 @@ export class FastifyBodySetup implements OnModuleInit {
   onModuleInit(): void {
     const instance = this.adapterHost.httpAdapter?.getInstance<Partial<FastifyLike>>();
     if (typeof instance?.addContentTypeParser !== 'function') return;
-    if (instance.hasContentTypeParser?.('multipart/form-data')) return;
-    instance.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
+    for (const type of PASSED_THROUGH) {
+      if (instance.hasContentTypeParser?.(type)) continue;
+      instance.addContentTypeParser(type, (_request, _payload, done) => done(null));
+    }
   }
 }

@@ -57,17 +57,19 @@ export class IframeStreamWriter implements StreamGate {
 
   /** Keeps idle streams alive through proxies: a newline, which the iframe document ignores. */
   heartbeat(): void {
-    if (this.silent && !this.res.writableEnded) this.send('\n');
+    if (this.silent) this.send('\n');
     this.silent = true;
   }
 
   end(): void {
-    if (this.res.writableEnded) return;
+    if (this.res.writableEnded || this.res.destroyed) return;
     if (!this.started) this.res.write(this.start());
     this.res.end();
   }
 
   private send(chunk: string): void {
+    // The browser left, or the stream ended as shutdown began: nothing may be written.
+    if (this.res.writableEnded || this.res.destroyed) return;
     this.silent = false;
     if (!this.started) chunk = this.start() + chunk;
     if (!this.res.write(chunk) && !this.blocked) this.blocked = this.drained();

@@ -1,4 +1,4 @@
-import { parseJsonArgs } from './json-args.util';
+import { nestedDeeperThan, parseJsonArgs } from './json-args.util';
 
 describe('parseJsonArgs', () => {
   it('decodes a JSON array', () => {
@@ -21,6 +21,14 @@ describe('parseJsonArgs', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('drops dangerous keys spelled with \\u escapes', () => {
+    const parsed = parseJsonArgs(
+      '[{"\\u005f_proto__":{"polluted":1},"\\u0063onstructor":1,"ok":1}]',
+      64,
+    );
+    expect(parsed).toEqual({ args: [{ ok: 1 }] });
+  });
+
   it('refuses nesting deeper than the limit without parsing it', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     expect(parseJsonArgs(deep, 64)).toEqual({
@@ -31,5 +39,15 @@ describe('parseJsonArgs', () => {
 
   it('does not count brackets inside strings', () => {
     expect(parseJsonArgs(`["${'['.repeat(500)}"]`, 4)).toEqual({ args: ['['.repeat(500)] });
+  });
+});
+
+describe('nestedDeeperThan', () => {
+  it('measures parsed values without recursion', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(nestedDeeperThan(deep, 64)).toBe(true);
+    expect(nestedDeeperThan([[1], { a: [2] }], 3)).toBe(false);
+    expect(nestedDeeperThan([[1], { a: [[2]] }], 3)).toBe(true);
   });
 });

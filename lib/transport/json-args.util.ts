@@ -1,4 +1,5 @@
-const DANGEROUS_KEY = /"(?:__proto__|constructor|prototype)"\s*:/;
+/** A key that may reach a prototype; `\u` escapes can spell one too (`"\u005f_proto__"`). */
+const DANGEROUS_KEY = /"(?:__proto__|constructor|prototype)"\s*:|\\u/;
 
 /** Drops keys that could reach an object's prototype when a handler merges the arguments. */
 function withoutDangerousKeys(key: string, value: unknown): unknown {
@@ -23,13 +24,27 @@ function nestingDepth(json: string): number {
   return max;
 }
 
+export const tooDeep = (maxDepth: number) => `sijax_args is nested deeper than ${maxDepth} levels`;
+
+/** True when `value` nests deeper than `max` levels; iterative, so depth cannot overflow it. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Why `sijax_args` cannot be used, or the arguments array. */
 export type ParsedArgs = { args: unknown[] } | { error: string };
 
 /** Decodes `sijax_args`: a JSON array, at most `maxDepth` deep, without prototype keys. */
 export function parseJsonArgs(json: string, maxDepth: number): ParsedArgs {
   if (json.length > maxDepth * 2 && nestingDepth(json) > maxDepth) {
-    return { error: `sijax_args is nested deeper than ${maxDepth} levels` };
+    return { error: tooDeep(maxDepth) };
   }
   let value: unknown;
   try {

@@ -1,7 +1,7 @@
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { IncomingMessage } from 'http';
 import { PARAM_ARGS, PARAM_CALL_ID, PARAM_CSRF, PARAM_REQUEST } from '../sijax.constants';
-import { parseJsonArgs, type ParsedArgs } from './json-args.util';
+import { nestedDeeperThan, parseJsonArgs, tooDeep, type ParsedArgs } from './json-args.util';
 import { parseMultipartFields } from './multipart.util';
 import { readBody } from './read-body.util';
 
@@ -42,7 +42,7 @@ export async function parseSijaxRequest(
   const args =
     typeof rawArgs === 'string'
       ? parseJsonArgs(rawArgs, limits.maxJsonDepth)
-      : parseJsonArgs(JSON.stringify(rawArgs) ?? '', limits.maxJsonDepth);
+      : reparse(rawArgs, limits.maxJsonDepth);
   const callId = field(PARAM_CALL_ID);
   const csrfToken = field(PARAM_CSRF);
   return {
@@ -67,9 +67,10 @@ async function fieldReader(
 }
 
 function parseRaw(raw: Buffer, req: IncomingMessage): FieldReader {
-  const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+  const header = req.headers['content-type'] ?? '';
+  const contentType = header.toLowerCase();
   if (contentType.startsWith('multipart/form-data')) {
-    const fields = parseMultipartFields(raw, contentType);
+    const fields = parseMultipartFields(raw, header); // boundaries are case-sensitive
     return (name) => fields.get(name);
   }
   let text: string;
@@ -92,6 +93,12 @@ function parseRaw(raw: Buffer, req: IncomingMessage): FieldReader {
   throw new UnsupportedMediaTypeException(
     'Sijax accepts application/x-www-form-urlencoded, multipart/form-data or application/json',
   );
+}
+
+/** A JSON body's parsed `sijax_args`, checked by the same parser as text ones. */
+function reparse(value: unknown, maxDepth: number): ParsedArgs {
+  if (nestedDeeperThan(value, maxDepth)) return { error: tooDeep(maxDepth) };
+  return parseJsonArgs(JSON.stringify(value) ?? '', maxDepth);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
