@@ -107,7 +107,11 @@ function methodNotAllowed(response: unknown): void {
 }
 
 function csrfCookie(req: IncomingMessage): string {
-  const secure = (req.socket as { encrypted?: boolean }).encrypted ? '; Secure' : '';
+  // Behind a proxy that terminates TLS, the proxy says so; a Secure cookie is never sent over http.
+  const https =
+    (req.socket as { encrypted?: boolean }).encrypted ||
+    req.headers['x-forwarded-proto'] === 'https';
+  const secure = https ? '; Secure' : '';
   return `${CSRF_COOKIE}=${randomBytes(24).toString('base64url')}; Path=/; SameSite=Strict${secure}`;
 }
 

@@ -26,7 +26,7 @@ export interface SijaxModuleOptions {
   bodyLimit?: number;
   /** Ends any handler running longer than this (ms) with the error path. @default no limit */
   timeoutMs?: number;
-  /** A harmless chunk after this many ms of silence on a Comet stream; `false` for none. @default 15000 */
+  /** No Comet stream stays silent longer than this (ms): a harmless newline is sent; `false` for none. @default 15000 */
   heartbeatMs?: number | false;
   /** Cross-site call protection; `false` turns it off (not recommended). @default {} */
   csrf?: SijaxCsrfOptions | false;

@@ -21,7 +21,10 @@ export class OpenCometStreams implements BeforeApplicationShutdown {
     this.streams.add(stream);
     const { heartbeatMs } = this.options;
     if (heartbeatMs && !this.timer) {
-      this.timer = setInterval(() => this.streams.forEach((open) => open.heartbeat()), heartbeatMs);
+      // Ticking at half the period, a stream silent for a whole tick gets a heartbeat, so no
+      // stream stays silent longer than `heartbeatMs`.
+      const beat = () => this.streams.forEach((open) => open.heartbeat());
+      this.timer = setInterval(beat, heartbeatMs / 2);
       this.timer.unref();
     }
   }

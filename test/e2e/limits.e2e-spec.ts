@@ -224,7 +224,7 @@ describe('Heartbeat', () => {
         expect(chunksAfterFirst(reader).length).toBeGreaterThanOrEqual(1);
         expect(chunksAfterFirst(reader).every((chunk) => /^\n+$/.test(chunk))).toBe(true);
       }
-      expect(intervals.periods).toEqual([25]); // one timer for all streams
+      expect(intervals.periods).toEqual([12.5]); // one timer for all streams, at half the period
 
       // A ends; B stays open, so the shared timer keeps ticking past A's end.
       probe.call(a.tag).latch(1).open();
@@ -279,7 +279,7 @@ describe('Heartbeat', () => {
     try {
       const { tag, reader } = held(url);
       await reader.waitFor((text) => parseChunks(text).length >= 1);
-      expect(intervals.periods).toEqual([15_000]);
+      expect(intervals.periods).toEqual([7_500]); // half the 15 s default: no silence exceeds 15 s
       probe.call(tag).latch(1).open();
       await reader.done;
     } finally {

@@ -147,9 +147,9 @@ describe('the packed tarball in a CommonJS app on Nest 11 and an ESM app on Nest
     );
   });
 
-  it('packs only package.json, README.md, dist/lib and dist/client', () => {
+  it('packs only package.json, README.md, LICENSE, CHANGELOG.md, dist/lib and dist/client', () => {
     const allowed =
-      /^package\/(package\.json|README\.md|dist\/lib\/.+\.(js|d\.ts|js\.map)|dist\/client\/.+\.(js|d\.ts))$/;
+      /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/lib\/.+\.(js|d\.ts|js\.map)|dist\/client\/.+\.(js|d\.ts))$/;
     expect(entries.filter((entry) => !allowed.test(entry))).toEqual([]);
     expect(
       entries.filter((entry) => /\.(spec|e2e-spec)\.|(^|\/)(test|sample)\//.test(entry)),
@@ -161,6 +161,8 @@ describe('the packed tarball in a CommonJS app on Nest 11 and an ESM app on Nest
         'package/dist/client/sijax.js',
         'package/dist/client/sijax.esm.js',
         'package/dist/client/index.d.ts',
+        'package/LICENSE',
+        'package/CHANGELOG.md',
       ]),
     );
     // Left over in dist/ from a source that is gone (tsc never deletes): would ship dead modules.
