@@ -56,7 +56,7 @@ describe("Comet under helmet's default Content-Security-Policy (Chromium)", () =
     const value = await page.evaluate(async () => {
       const seen: string[] = [];
       const observer = new MutationObserver(() =>
-        seen.push(document.getElementById('n')!.textContent!),
+        seen.push(document.getElementById('n')!.textContent),
       );
       observer.observe(document.getElementById('n')!, {
         childList: true,

@@ -40,7 +40,7 @@ describe('sjxComet.request (Chromium)', () => {
   async function start(page: Page, name: string, options = {}): Promise<string> {
     return page.evaluate(
       ([name, options]) => {
-        const call = window.sjxComet.request(name as string, [1, 'a'], options as object);
+        const call = window.sjxComet.request(name as string, [1, 'a'], options);
         window.probe.call = call;
         call.then(
           (value) => (window.probe.outcome = ['resolved', value]),
