@@ -6,17 +6,15 @@ import { SijaxResponse, type SijaxRequest } from './response/sijax-response';
 import {
   HANDLER_FAILED,
   INVALID_ARGS,
-  STREAMING_NOT_SUPPORTED,
   TIMED_OUT,
   UNKNOWN_FUNCTION,
 } from './sijax.messages';
 import { SijaxOptions } from './sijax-options';
 import { SijaxRegistry, type RegisteredHandler } from './sijax.registry';
-import { drainOutput, isIterator } from './stream/command-sink';
+import { drainOutput } from './stream/command-sink';
 import { StageSink, type CallSink } from './stream/stage-sink';
 import { SijaxCancelledError } from './errors/sijax-cancelled.error';
 import type { SijaxCall } from './transport/sijax-request.parser';
-import { SijaxError } from './errors/sijax.error';
 
 /** Everything about one call while it runs. State is per call, never shared. */
 export interface SijaxCallContext {
@@ -124,7 +122,7 @@ export class SijaxDispatcher {
     let timer: NodeJS.Timeout | undefined;
     let ok = true;
     try {
-      const run = drainStage(start, sink);
+      const run = drainOutput(start(), sink);
       const value =
         timeoutMs === undefined
           ? await run
@@ -135,7 +133,7 @@ export class SijaxDispatcher {
                 context.response.abort(error);
                 reject(error);
               }, timeoutMs);
-              run.then(resolve, reject);
+              Promise.resolve(run).then(resolve, reject);
             });
       if (isHandler && value !== undefined && !(value instanceof SijaxResponse)) {
         context.response.addCommand('return', { value });
@@ -206,11 +204,4 @@ function httpMessage(error: HttpException): string {
     : typeof message === 'string'
       ? message
       : error.message;
-}
-
-async function drainStage(start: () => unknown, sink: StageSink): Promise<unknown> {
-  let output = start();
-  if (output instanceof Promise) output = await output;
-  if (!sink.streaming && isIterator(output)) throw new SijaxError(STREAMING_NOT_SUPPORTED);
-  return drainOutput(output, sink);
 }

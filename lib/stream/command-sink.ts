@@ -1,4 +1,6 @@
 import { isObservable } from 'rxjs';
+import { SijaxError } from '../errors/sijax.error';
+import { STREAMING_NOT_SUPPORTED } from '../sijax.messages';
 
 /** Where a running handler's commands go, and how the consumer pushes back. */
 export interface CommandSink {
@@ -28,29 +30,34 @@ export function isIterator(value: unknown): value is AnyIterator {
 
 /**
  * Runs one handler's output to its end: each step of an iterator, or each emission of an
- * Observable, is a flush point. Resolves with the handler's return value.
+ * Observable, is a flush point. Returns the handler's return value, or a promise of it. Not an
+ * async function itself: an open Comet stream should hold as few suspended frames as it can.
  */
-export async function drainOutput(output: unknown, sink: CommandSink): Promise<unknown> {
-  const value: unknown = output instanceof Promise ? await output : output;
+export function drainOutput(output: unknown, sink: CommandSink): unknown {
+  return output instanceof Promise
+    ? output.then((value: unknown) => drainValue(value, sink))
+    : drainValue(output, sink);
+}
+
+function drainValue(value: unknown, sink: CommandSink): unknown {
   if (isIterator(value)) {
+    if (!sink.streaming) throw new SijaxError(STREAMING_NOT_SUPPORTED);
     return Symbol.asyncIterator in value
       ? drainAsync(value as AsyncIterator<unknown>, sink)
       : drainSync(value as Iterator<unknown>, sink);
   }
-  if (isObservable(value)) {
-    return new Promise<unknown>((resolve, reject) => {
-      const subscription = value.subscribe({
-        next: () => sink.flush(),
-        error: reject,
-        complete: () => resolve(undefined),
-      });
-      sink.stopCurrent = () => {
-        subscription.unsubscribe();
-        resolve(undefined);
-      };
+  if (!isObservable(value)) return value;
+  return new Promise<unknown>((resolve, reject) => {
+    const subscription = value.subscribe({
+      next: () => sink.flush(),
+      error: reject,
+      complete: () => resolve(undefined),
     });
-  }
-  return value;
+    sink.stopCurrent = () => {
+      subscription.unsubscribe();
+      resolve(undefined);
+    };
+  });
 }
 
 function drainSync(iterator: Iterator<unknown>, sink: CommandSink): unknown {

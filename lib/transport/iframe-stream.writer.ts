@@ -6,6 +6,9 @@ import type { SijaxCallContext, StreamGate } from '../sijax.dispatcher';
 import { HANDLER_FAILED } from '../sijax.messages';
 import { createChunkFrame, firstChunkPadding, scriptChunk, type ChunkFrame } from './script-chunk';
 
+/** Node's default socket high-water mark: coalesced chunks never hold more than this. */
+const COALESCE_LIMIT = 16 * 1024;
+
 /** `compression` middleware adds `flush()`; calling it sends what it holds. */
 type FlushableResponse = ServerResponse & { flush?: () => void };
 
@@ -35,6 +38,9 @@ export class IframeStreamWriter implements StreamGate {
   private readonly nonce = createNonce();
   private started = false;
   private blocked?: Promise<void>;
+  /** Chunks waiting for the end of the tick. */
+  private pending = '';
+  private scheduled = false;
   /** Nothing written since the last heartbeat tick. */
   private silent = true;
 
@@ -63,16 +69,39 @@ export class IframeStreamWriter implements StreamGate {
 
   end(): void {
     if (this.res.writableEnded || this.res.destroyed) return;
-    if (!this.started) this.res.write(this.start());
+    if (!this.started) this.pending = this.start();
+    this.flush();
     this.res.end();
   }
 
+  /**
+   * Chunks ready in the same tick leave in one socket write, on `nextTick`: Node's HTTP
+   * response corks the socket until then anyway, so no chunk waits longer than it would, and
+   * the per-write cost is paid once. A full socket-buffer's worth is written at once.
+   */
   private send(chunk: string): void {
     // The browser left, or the stream ended as shutdown began: nothing may be written.
     if (this.res.writableEnded || this.res.destroyed) return;
     this.silent = false;
     if (!this.started) chunk = this.start() + chunk;
-    if (!this.res.write(chunk) && !this.blocked) this.blocked = this.drained();
+    this.pending += chunk;
+    if (this.pending.length >= COALESCE_LIMIT) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(this.flushOnTick);
+    }
+  }
+
+  private readonly flushOnTick = (): void => {
+    this.scheduled = false;
+    this.flush();
+  };
+
+  private flush(): void {
+    const data = this.pending;
+    if (!data || this.res.writableEnded || this.res.destroyed) return;
+    this.pending = '';
+    if (!this.res.write(data) && !this.blocked) this.blocked = this.drained();
     if (this.flushable) this.res.flush!();
   }
 
