@@ -40,11 +40,12 @@ export function openCall(
       name,
       id,
       options,
+      // Every call ends once, however it ended: `sijax:done` says so (with `error` if it failed).
       settle(error = call.error) {
         if (!calls.delete(id)) return;
-        if (error) return reject(error);
-        resolve(call.value);
-        emit('done', { call: name, id, value: call.value });
+        if (error) reject(error);
+        else resolve(call.value);
+        emit('done', { call: name, id, value: call.value, error });
       },
     };
   });

@@ -23,7 +23,7 @@ import { nodeRequest, nodeResponse, requestBody } from './transport/platform.uti
 import { errorCommand, refuse, sendCommands } from './transport/sijax-error.reply';
 import { SijaxRouteFilter } from './transport/sijax-route.filter';
 import { SijaxClientAsset } from './transport/sijax-client.asset';
-import { parseSijaxRequest, type SijaxCall } from './transport/sijax-request.parser';
+import { callIdOf, parseSijaxRequest, type SijaxCall } from './transport/sijax-request.parser';
 
 /** Speaks HTTP for the module: takes calls, serves the client. Made per `forRoot()` path. */
 @UseFilters(SijaxRouteFilter)
@@ -40,12 +40,12 @@ export class SijaxControllerBase {
   async call(@Req() request: unknown, @Res() response: unknown): Promise<void> {
     const req = nodeRequest(request);
     const res = nodeResponse(response);
-    let call: SijaxCall;
+    let call: SijaxCall | undefined;
     try {
       call = await parseSijaxRequest(req, requestBody(request), this.options);
       if (this.options.csrf) checkCsrf(req, call.csrfToken, this.options.csrf);
     } catch (error) {
-      return refuse(req, res, error);
+      return refuse(req, res, error, call?.callId ?? callIdOf(requestBody(request)));
     }
     const context = this.dispatcher.prepare(call, request, response);
     // A browser that left while guards or the body parser ran has nothing to stream to.
@@ -73,6 +73,7 @@ export class SijaxControllerBase {
     // Token mode: every page that loads the client gets the double-submit cookie it echoes.
     if (this.options.csrf && this.options.csrf.token && !readCookie(req, CSRF_COOKIE)) {
       headers['Set-Cookie'] = csrfCookie(req);
+      headers['Cache-Control'] = 'private, no-cache'; // no shared cache may keep a cookie
     }
     if (req.headers['if-none-match'] === etag) res.writeHead(304, headers).end();
     else res.writeHead(200, { ...headers, 'Content-Length': body.length }).end(body);

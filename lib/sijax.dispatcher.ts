@@ -3,12 +3,7 @@ import { Observable } from 'rxjs';
 import { CometResponse } from './response/comet-response';
 import type { SijaxCommand } from './response/sijax-command.interface';
 import { SijaxResponse, type SijaxRequest } from './response/sijax-response';
-import {
-  HANDLER_FAILED,
-  INVALID_ARGS,
-  TIMED_OUT,
-  UNKNOWN_FUNCTION,
-} from './sijax.messages';
+import { HANDLER_FAILED, INVALID_ARGS, TIMED_OUT, UNKNOWN_FUNCTION } from './sijax.messages';
 import { SijaxOptions } from './sijax-options';
 import { SijaxRegistry, type RegisteredHandler } from './sijax.registry';
 import { drainOutput } from './stream/command-sink';

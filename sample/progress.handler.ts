@@ -12,14 +12,21 @@ export class ProgressHandler {
     if (!Number.isInteger(steps) || steps < 1 || steps > 100) {
       throw new BadRequestException('steps must be an integer from 1 to 100');
     }
-    response.attr('#bar', 'max', steps).attr('#bar', 'value', 0).html('#status', 'Working…');
-    yield;
-    for (let i = 1; i <= steps; i++) {
-      await this.jobs.step(i, response.signal);
-      response.attr('#bar', 'value', i).html('#progress', `${i} of ${steps}`);
+    this.jobs.running++;
+    try {
+      response.attr('#bar', 'max', steps).attr('#bar', 'value', 0).html('#status', 'Working…');
       yield;
+      for (let i = 1; i <= steps; i++) {
+        // When the page cancels, the signal fires and this await throws: the job stops at once.
+        await this.jobs.step(i, response.signal);
+        response.attr('#bar', 'value', i).html('#progress', `${i} of ${steps}`);
+        yield;
+      }
+      response.html('#status', 'Done');
+    } finally {
+      // Runs on a cancel too, but the page is gone by then: release resources, send nothing.
+      this.jobs.running--;
     }
-    response.html('#status', 'Done');
   }
 
   /** Shows three steps, then fails: the browser gets an error command, the log gets the stack. */

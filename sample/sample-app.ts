@@ -1,6 +1,8 @@
 import type { NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import compression from 'compression';
+import helmet from 'helmet';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 
@@ -13,6 +15,11 @@ export async function createSampleApp(
     forceCloseConnections: true,
     ...options,
   });
+  // helmet's default Content-Security-Policy allows same-origin scripts only (the page has no
+  // inline script); Comet responses bring their own policy, with a nonce for their script chunks.
+  app.use(helmet());
+  // Brotli or gzip, as the browser asks; the library flushes after every Comet chunk.
+  app.use(compression());
   // sample/public from source, dist/sample/public once built (the Nest CLI copies it there).
   app.useStaticAssets(join(__dirname, 'public'));
   app.enableShutdownHooks();

@@ -130,12 +130,18 @@ export class IframeStreamWriter implements StreamGate {
 
   private drained(): Promise<void> {
     return new Promise((resolve) => {
+      let waiting = true;
+      // Separate calls, no chaining: `compression` hands 'drain' listeners to its zlib stream and
+      // returns that stream from `on`, and its `off` cannot remove them there.
       const done = () => {
-        this.res.off('drain', done).off('close', done);
+        if (!waiting) return;
+        waiting = false;
+        this.res.removeListener('close', done);
         this.blocked = undefined;
         resolve();
       };
-      this.res.on('drain', done).on('close', done);
+      this.res.once('drain', done);
+      this.res.once('close', done);
     });
   }
 }

@@ -35,7 +35,12 @@ export function sendCommands(res: ServerResponse, status: number, commands: Sija
  * Refuses a request before any handler ran: a clear status, logged once, and an error the client
  * can handle: a script chunk for a form posted into an iframe, JSON otherwise.
  */
-export function refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+export function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: unknown,
+  callId?: string,
+): void {
   const isHttp = error instanceof HttpException;
   const status = isHttp ? error.getStatus() : 500;
   const message = isHttp ? error.message : 'Internal server error';
@@ -50,7 +55,8 @@ export function refuse(req: IncomingMessage, res: ServerResponse, error: unknown
   if (res.headersSent) return void res.end();
   if (req.headers['sec-fetch-dest'] === 'iframe') {
     const nonce = createNonce();
-    const chunk = scriptChunk(createChunkFrame(undefined, nonce), [command]);
+    // With the client's call id, the refusal reaches that call's promise, not just the page.
+    const chunk = scriptChunk(createChunkFrame(callId, nonce), [command]);
     res.writeHead(status, cometHeaders(nonce)).end(chunk);
   } else {
     sendCommands(res, status, [command]);

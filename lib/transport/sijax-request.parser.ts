@@ -48,7 +48,7 @@ export async function parseSijaxRequest(
   return {
     name,
     args,
-    callId: typeof callId === 'string' && CALL_ID.test(callId) ? callId : undefined,
+    callId: validCallId(callId),
     csrfToken: typeof csrfToken === 'string' ? csrfToken : undefined,
     iframe: req.headers['sec-fetch-dest'] === 'iframe',
   };
@@ -99,6 +99,15 @@ function parseRaw(raw: Buffer, req: IncomingMessage): FieldReader {
 function reparse(value: unknown, maxDepth: number): ParsedArgs {
   if (nestedDeeperThan(value, maxDepth)) return { error: tooDeep(maxDepth) };
   return parseJsonArgs(JSON.stringify(value) ?? '', maxDepth);
+}
+
+function validCallId(value: unknown): string | undefined {
+  return typeof value === 'string' && CALL_ID.test(value) ? value : undefined;
+}
+
+/** The client's call id from a body a platform parser already read, for early refusals. */
+export function callIdOf(body: unknown): string | undefined {
+  return isRecord(body) ? validCallId(body[PARAM_CALL_ID]) : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { nodeRequest, nodeResponse } from './platform.util';
+import { nodeRequest, nodeResponse, requestBody } from './platform.util';
+import { callIdOf } from './sijax-request.parser';
 import { refuse } from './sijax-error.reply';
 
 /**
@@ -10,6 +11,12 @@ import { refuse } from './sijax-error.reply';
 export class SijaxRouteFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    refuse(nodeRequest(http.getRequest()), nodeResponse(http.getResponse()), error);
+    const request: unknown = http.getRequest();
+    refuse(
+      nodeRequest(request),
+      nodeResponse(http.getResponse()),
+      error,
+      callIdOf(requestBody(request)),
+    );
   }
 }

@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import { JobsService } from '../../sample/jobs.service';
 import { createSampleApp } from '../../sample/sample-app';
 import { buildClient, launchBrowser } from '../utils/browser';
 
@@ -13,15 +15,17 @@ interface BarSample {
 declare global {
   interface Window {
     /** What this spec records inside the page. */
-    sampleSpec: { bar: BarSample[]; stepsAtError?: number };
+    sampleSpec: { bar: BarSample[]; activity: string[]; stepsAtError?: number };
   }
 }
 
 describe('sample app (Chromium)', () => {
   let app: NestExpressApplication;
+  let jobs: JobsService;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let pageResponse: Response | null;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -30,6 +34,7 @@ describe('sample app (Chromium)', () => {
     process.env.SAMPLE_STEP_MS = '150';
     app = await createSampleApp({ logger: false });
     await app.listen(0, '127.0.0.1');
+    jobs = app.get(JobsService);
     browser = await launchBrowser();
     context = await browser.newContext();
     page = await context.newPage();
@@ -41,7 +46,7 @@ describe('sample app (Chromium)', () => {
       if (message.type() === 'error')
         pageErrors.push(`${message.text()} (${message.location().url})`);
     });
-    await page.goto(await app.getUrl());
+    pageResponse = await page.goto(await app.getUrl());
   }, 60_000);
 
   afterAll(async () => {
@@ -52,6 +57,13 @@ describe('sample app (Chromium)', () => {
   });
 
   afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
+
+  /** Takes the console errors Chromium logs for a refused request (`status of 403`) as expected. */
+  function expectRefusalLogged(): void {
+    const refusals = pageErrors.filter((text) => /status of 403/.test(text));
+    expect(refusals.length).toBeGreaterThan(0);
+    pageErrors.splice(0, pageErrors.length, ...pageErrors.filter((t) => !refusals.includes(t)));
+  }
 
   /** Clicks `selector` and returns the text of the alert it leads to. */
   async function alertAfterClick(selector: string): Promise<string> {
@@ -66,9 +78,66 @@ describe('sample app (Chromium)', () => {
     return message;
   }
 
-  it('streams the progress of the long task, step by step', async () => {
+  /** Waits until `selector`'s text is `text`. */
+  async function waitForText(selector: string, text: string): Promise<void> {
+    await page.waitForFunction(
+      ([sel, expected]) => document.querySelector(sel)?.textContent === expected,
+      [selector, text] as const,
+    );
+  }
+
+  /** Waits, in the test process, until a server-side condition holds. */
+  async function serverState(condition: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Records every text of the `#activity` status line from now on, in `sampleSpec.activity`. */
+  async function recordActivity(): Promise<void> {
     await page.evaluate(() => {
-      window.sampleSpec = { bar: [] };
+      const observing = window.sampleSpec !== undefined;
+      window.sampleSpec = { bar: [], activity: [] };
+      if (observing) return;
+      const line = document.querySelector('#activity')!;
+      new MutationObserver(() => window.sampleSpec.activity.push(line.textContent)).observe(line, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+  }
+
+  it("serves the page under helmet's default policy, with the CSRF cookie, refusing calls without it", async () => {
+    const policy = pageResponse?.headers()['content-security-policy'];
+    const defaults = Object.entries(helmet.contentSecurityPolicy.getDefaultDirectives());
+    expect(policy).toBe(defaults.map(([name, values]) => [name, ...values].join(' ')).join(';'));
+    expect(policy).toContain("script-src 'self';");
+    expect(await page.$('meta[http-equiv="Content-Security-Policy"]')).toBeNull();
+
+    const cookies = await context.cookies();
+    expect(cookies.find((cookie) => cookie.name === 'sijax_csrf')).toMatchObject({
+      sameSite: 'Strict',
+      value: expect.stringMatching(/^[\w-]{20,}$/),
+    });
+
+    // A same-origin call that does not echo the cookie's token.
+    const status = await page.evaluate(async () => {
+      const response = await fetch('/sijax', {
+        method: 'POST',
+        body: new URLSearchParams({ sijax_rq: 'add', sijax_args: '[1, 2]' }),
+      });
+      return response.status;
+    });
+    expect(status).toBe(403);
+    expectRefusalLogged();
+  });
+
+  it('streams the progress of the long task, step by step, through compression', async () => {
+    await recordActivity();
+    await page.evaluate(() => {
       const bar = document.querySelector<HTMLProgressElement>('#bar')!;
       const status = document.querySelector('#status')!;
       new MutationObserver(() => {
@@ -76,8 +145,13 @@ describe('sample app (Chromium)', () => {
         window.sampleSpec.bar.push({ value: bar.value, done });
       }).observe(document.body, { attributes: true, childList: true, subtree: true });
     });
+    const comet = page.waitForResponse(
+      (response) => response.url().endsWith('/sijax') && response.request().method() === 'POST',
+    );
     await page.click('#start');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Done');
+    // Brotli or gzip, as Chromium asks: either way flushed after every chunk.
+    expect((await comet).headers()['content-encoding']).toMatch(/^(br|gzip)$/);
+    await waitForText('#status', 'Done');
 
     const seen = await page.evaluate(() => window.sampleSpec.bar);
     const before = [...new Set(seen.filter((s) => !s.done).map((s) => s.value))];
@@ -87,6 +161,67 @@ describe('sample app (Chromium)', () => {
     expect(seen[seen.length - 1]).toEqual({ value: 10, done: true });
     expect(await page.textContent('#progress')).toBe('10 of 10');
     expect(await page.isEnabled('#start')).toBe(true);
+    expect(await page.isEnabled('#cancel')).toBe(false);
+    await waitForText('#activity', 'Idle');
+    expect(await page.evaluate(() => window.sampleSpec.activity)).toEqual([
+      '1 call running: run',
+      'Idle',
+    ]);
+  });
+
+  it('cancels the long task: the page says Cancelled and the server stops the job', async () => {
+    const stepsBefore = jobs.stepsDone;
+    const cancelledBefore = jobs.stepsCancelled;
+    await page.click('#start');
+    await waitForText('#activity', '1 call running: run');
+    // Two steps of this run done (the bar still shows the last run's 10 until the first chunk).
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#status')!.textContent === 'Working…' &&
+        document.querySelector<HTMLProgressElement>('#bar')!.value >= 2,
+    );
+    expect(jobs.running).toBe(1);
+
+    await page.click('#cancel');
+    await waitForText('#status', 'Cancelled');
+    await waitForText('#activity', 'Idle');
+    expect(await page.isEnabled('#start')).toBe(true);
+    expect(await page.isEnabled('#cancel')).toBe(false);
+    expect(await page.$$('iframe')).toHaveLength(0);
+
+    // The handler's `finally` ran: the job has ended, short of its 10 steps, and the step it was
+    // in was cut short by `response.signal` rather than run to its end.
+    await serverState(() => jobs.running === 0, 'the cancelled job to end');
+    expect(jobs.stepsCancelled).toBe(cancelledBefore + 1);
+    const stepsAtEnd = jobs.stepsDone;
+    expect(stepsAtEnd - stepsBefore).toBeGreaterThanOrEqual(2);
+    expect(stepsAtEnd - stepsBefore).toBeLessThan(10);
+    const bar = await page.evaluate(
+      () => document.querySelector<HTMLProgressElement>('#bar')!.value,
+    );
+
+    // A five-step count down takes longer than a step: the cancelled job did none meanwhile.
+    await page.click('#countdown');
+    await waitForText('#count', 'Liftoff!');
+    expect(jobs.stepsDone).toBe(stepsAtEnd + 5);
+    expect(
+      await page.evaluate(() => document.querySelector<HTMLProgressElement>('#bar')!.value),
+    ).toBe(bar);
+    expect(await page.textContent('#status')).toBe('Cancelled');
+  });
+
+  it('counts the calls running from the sijax:start and sijax:done events', async () => {
+    await recordActivity();
+    await page.click('#start');
+    await page.click('#countdown');
+    await waitForText('#status', 'Done');
+    await waitForText('#count', 'Liftoff!');
+    await waitForText('#activity', 'Idle');
+
+    const seen = await page.evaluate(() => window.sampleSpec.activity);
+    expect(seen[0]).toBe('1 call running: run');
+    expect(seen[1]).toBe('2 calls running: run, count_down');
+    expect(seen[seen.length - 1]).toBe('Idle');
   });
 
   it('says hello in an alert', async () => {
@@ -96,8 +231,18 @@ describe('sample app (Chromium)', () => {
 
   it('counts down with a Comet callback', async () => {
     await page.click('#countdown');
-    await page.waitForFunction(() => document.querySelector('#count')?.textContent === '3');
-    await page.waitForFunction(() => document.querySelector('#count')?.textContent === 'Liftoff!');
+    await waitForText('#count', '3');
+    await waitForText('#count', 'Liftoff!');
+  });
+
+  it('shows the value a handler returns', async () => {
+    await page.click('#add');
+    await waitForText('#sum', '5');
+    await page.fill('#add-a', '40');
+    await page.fill('#add-b', '2.5');
+    await page.click('#add');
+    await waitForText('#sum', '42.5');
+    await waitForText('#activity', 'Idle');
   });
 
   it('sends the form values, nested, and shows user text as text', async () => {
@@ -120,9 +265,23 @@ describe('sample app (Chromium)', () => {
     expect(page.url()).toBe(url); // the submit did not navigate
   });
 
+  it('shows a custom notify command as a notice', async () => {
+    await page.selectOption('#notice-level', 'warning');
+    await page.click('#notice');
+    await page.waitForSelector('#notices li');
+    expect(
+      await page.$$eval('#notices li', (items) =>
+        items.map((li) => ({ text: li.firstChild!.textContent, className: li.className })),
+      ),
+    ).toEqual([{ text: 'A notice from the server (warning)', className: 'notice notice-warning' }]);
+
+    await page.click('#notices li button');
+    expect(await page.$$('#notices li')).toHaveLength(0);
+  });
+
   it('shows the steps of a failing task, then its error, and keeps working', async () => {
+    await recordActivity();
     await page.evaluate(() => {
-      window.sampleSpec = { bar: [] };
       document.addEventListener('sijax:error', () => {
         window.sampleSpec.stepsAtError = document.querySelectorAll('#fail-log li').length;
       });
@@ -139,8 +298,31 @@ describe('sample app (Chromium)', () => {
     expect(await page.$$eval('#errors li', (items) => items.map((li) => li.textContent))).toEqual([
       'failing failed: Internal server error',
     ]);
+    // The error event ended the call on the status line.
+    expect(await page.evaluate(() => window.sampleSpec.activity)).toEqual([
+      '1 call running: failing',
+      'Idle',
+    ]);
 
     await page.fill('#hello-name', 'again');
     expect(await alertAfterClick('#hello')).toBe('Hello again');
+  });
+
+  it('refuses the guarded task with 403 until the admin box is ticked', async () => {
+    const stepsBefore = jobs.stepsDone;
+    await page.click('#admin-task');
+    await waitForText('#admin-result', 'Refused (403): Admins only: tick "I am an admin" first');
+    expect(await page.$$eval('#errors li', (items) => items.map((li) => li.textContent))).toContain(
+      'rebuild_index failed: Admins only: tick "I am an admin" first',
+    );
+    await waitForText('#activity', 'Idle');
+    expect(jobs.stepsDone).toBe(stepsBefore); // the handler never ran
+    expectRefusalLogged();
+
+    await page.check('#admin');
+    await page.click('#admin-task');
+    await waitForText('#admin-result', 'Index rebuilt');
+    expect(jobs.stepsDone).toBe(stepsBefore + 3);
+    await waitForText('#activity', 'Idle');
   });
 });

@@ -203,14 +203,29 @@ describe('Sijax.request (Chromium)', () => {
       await ok;
       const bad = window.Sijax.request('bad');
       await bad.catch(() => 0);
-      return [log, ok.id, bad.id];
+      const aborted = window.Sijax.request('ok', [2]);
+      aborted.abort();
+      await aborted.catch(() => 0);
+      return [log.slice(0, 5), ok.id, bad.id, log.slice(5), aborted.id];
     });
-    const [log, okId, badId] = events as [unknown[], string, string];
+    const [log, okId, badId, abortLog, abortedId] = events as [
+      unknown[],
+      string,
+      string,
+      unknown[],
+      string,
+    ];
+    expect(abortLog).toEqual([
+      ['start', { call: 'ok', id: abortedId, args: [2] }],
+      ['done', { call: 'ok', id: abortedId, error: 'Aborted' }],
+    ]);
     expect(log).toEqual([
       ['start', { call: 'ok', id: okId, args: [1] }],
       ['done', { call: 'ok', id: okId, value: 5 }],
       ['start', { call: 'bad', id: badId, args: [] }],
       ['error', { call: 'bad', id: badId, error: 'bad' }],
+      // Every call ends with one sijax:done, a failed one with its error.
+      ['done', { call: 'bad', id: badId, error: 'bad' }],
     ]);
   });
 

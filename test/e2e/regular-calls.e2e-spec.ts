@@ -214,3 +214,34 @@ describe('The bundled client', () => {
       .expect(404);
   });
 });
+
+describe('Refusals before dispatch reach the calling iframe', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await startApp([testAppModule()]);
+  });
+
+  afterAll(() => app.close());
+
+  it('carry the client call id, so the call itself rejects', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/sijax')
+      .type('form')
+      .set('Sec-Fetch-Dest', 'iframe')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .send(sijaxBody('run', [1], { sijax_call: 'c9_z' }))
+      .expect(403);
+    expect(res.text).toMatch(/processCommands\(\[\{"type":"error".*\],"c9_z"\);<\/script>/);
+    expect(parseChunks(res.text)).toEqual([
+      [
+        {
+          type: 'error',
+          error: 'Cross-site Sijax call refused',
+          status: 403,
+          name: 'ForbiddenException',
+        },
+      ],
+    ]);
+  });
+});
