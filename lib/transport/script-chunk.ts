@@ -1,22 +1,20 @@
 import type { SijaxCommand } from '../response/sijax-command.interface';
 
-const UNSAFE_TEST = /[<>&\u2028\u2029]/;
-const UNSAFE = /[<>&\u2028\u2029]/g;
-const ESCAPES: Record<string, string> = {
-  '<': '\\u003c',
-  '>': '\\u003e',
-  '&': '\\u0026',
-  '\u2028': '\\u2028',
-  '\u2029': '\\u2029',
-};
+const UNSAFE = /[<>&\u2028\u2029]/;
 
 /**
  * JSON that is safe inside an HTML `<script>`: `</script>`, `<!--` and line separators cannot break
- * out. These characters only occur inside JSON strings, where `\uXXXX` means the same.
+ * out. These characters only occur inside JSON strings, where `\uXXXX` means the same. One
+ * native pass per character kind is faster than a callback per match on HTML payloads.
  */
 export function toScriptJson(value: unknown): string {
-  const json = JSON.stringify(value) ?? 'null';
-  return UNSAFE_TEST.test(json) ? json.replace(UNSAFE, (char) => ESCAPES[char]) : json;
+  let json = JSON.stringify(value) ?? 'null';
+  if (!UNSAFE.test(json)) return json;
+  json = json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+  if (json.includes('&')) json = json.replace(/&/g, '\\u0026');
+  if (json.includes('\u2028')) json = json.replace(/\u2028/g, '\\u2028');
+  if (json.includes('\u2029')) json = json.replace(/\u2029/g, '\\u2029');
+  return json;
 }
 
 /**

@@ -28,7 +28,8 @@ export function sendCommands(res: ServerResponse, status: number, commands: Sija
     status = 500;
     body = JSON.stringify([errorCommand(500, 'Internal server error', 'InternalServerError')]);
   }
-  res.writeHead(status, JSON_HEADERS).end(body);
+  // A length, not chunked encoding: the whole answer is known.
+  res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
 }
 
 /**

@@ -1,0 +1,57 @@
+// Figure 3: with `streams` streams open, each handler sends a chunk every `interval` ms stamped
+// with the wall clock (`performance.timeOrigin + performance.now()`, shared by the processes of
+// one machine); the client subtracts it from the arrival time. Ticks start together, once every
+// stream is open (the runner opens the server's 'go' gate), each at a random phase.
+import { performance } from 'node:perf_hooks';
+import { StreamExchange, openMany, streamBody } from '../lib/http-client.mjs';
+import { median, percentile } from '../lib/stats.mjs';
+import { STAMP } from '../servers/shared.mjs';
+
+const END = ');</script>\n';
+
+async function latencyRound(server, { streams, ticks, interval }) {
+  const delays = [];
+  const body = streamBody('latency', ticks, interval);
+  const open = () => {
+    let pending = '';
+    const onData = (data, time) => {
+      const arrival = performance.timeOrigin + time;
+      pending += data.toString('latin1');
+      for (let end = pending.indexOf(END); end >= 0; end = pending.indexOf(END)) {
+        const at = pending.lastIndexOf(STAMP, end);
+        if (at >= 0) delays.push(arrival - parseFloat(pending.slice(at + STAMP.length, end)));
+        pending = pending.slice(end + END.length);
+      }
+    };
+    return new StreamExchange({ port: server.port, body, onData });
+  };
+  const exchanges = await openMany(streams, 200, open);
+  await server.call('open', 'go');
+  await Promise.all(exchanges.map((exchange) => exchange.done));
+  exchanges.forEach((exchange) => exchange.check(ticks + 1));
+  return { p50: percentile(delays, 50), p99: percentile(delays, 99), count: delays.length };
+}
+
+/** Returns `{ [key]: { p50, p99, rounds: [{ p50, p99, count }] } }`, medians over rounds. */
+export async function measureLatency(targets, options) {
+  const { rounds, log } = options;
+  const results = Object.fromEntries(targets.map(({ key }) => [key, []]));
+  for (const { server } of targets) await latencyRound(server, { ...options, ticks: 3 });
+  for (let r = 1; r <= rounds; r++) {
+    for (const { key, server } of targets) results[key].push(await latencyRound(server, options));
+    const line = targets.map(({ key }) => {
+      const { p50, p99 } = results[key].at(-1);
+      return `${key} p50 ${p50.toFixed(2)} / p99 ${p99.toFixed(2)} ms`;
+    });
+    log(`  round ${r}/${rounds}: ${line.join(', ')}`);
+  }
+  const summary = {};
+  for (const [key, list] of Object.entries(results)) {
+    summary[key] = {
+      p50: median(list.map(({ p50 }) => p50)),
+      p99: median(list.map(({ p99 }) => p99)),
+      rounds: list,
+    };
+  }
+  return summary;
+}

@@ -1,0 +1,66 @@
+// Before measuring: every server must send what the library sends. The raw and Nest 12 servers
+// carry a copy of the library's chunk format, so a change in `lib/` would otherwise go unnoticed.
+import { request } from 'node:http';
+import { streamBody } from '../lib/http-client.mjs';
+
+function fetchBody(port, body) {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/sijax',
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (data) => (text += data));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const sameNonce = (text) => text.replace(/nonce(="|-)[A-Za-z0-9+/=]+/g, 'nonce$1N');
+
+/** The commands of each SSE event, re-serialised as one JSON text per event. */
+const sseBatches = (text) => [...text.matchAll(/^data: (.*)$/gm)].map((m) => m[1]);
+const cometBatches = (text) =>
+  [...text.matchAll(/processCommands\((.*?)\);<\/script>/g)].map((m) =>
+    JSON.stringify(JSON.parse(m[1])),
+  );
+
+/** Returns the problems found (none: an empty array). `servers`: by key, `sijax` the reference. */
+export async function checkParity(servers) {
+  const body = streamBody('throughput', 3);
+  const problems = [];
+  const reference = await fetchBody(servers.sijax.port, body);
+  const expected = sameNonce(reference.text);
+  for (const key of ['raw', 'nest12-stream']) {
+    if (!servers[key]) continue;
+    const { status, text } = await fetchBody(servers[key].port, body);
+    if (status !== 200) problems.push(`${key}: HTTP ${status}`);
+    else if (sameNonce(text) !== expected) {
+      const at = [...expected].findIndex((char, i) => sameNonce(text)[i] !== char);
+      problems.push(
+        `${key}: body differs from the library's at byte ${at}: ${JSON.stringify(sameNonce(text).slice(at, at + 80))} vs ${JSON.stringify(expected.slice(at, at + 80))}`,
+      );
+    }
+  }
+  const { headers } = await fetchBody(servers.raw.port, body);
+  for (const [name, value] of Object.entries(reference.headers)) {
+    if (/^(date|connection|transfer-encoding|keep-alive|x-powered-by)$/.test(name)) continue;
+    if (sameNonce(String(headers[name])) !== sameNonce(String(value))) {
+      problems.push(`raw: header ${name} is ${headers[name]}, the library sends ${value}`);
+    }
+  }
+  if (servers['nest-sse']) {
+    const sse = await fetchBody(servers['nest-sse'].port, body);
+    if (JSON.stringify(sseBatches(sse.text)) !== JSON.stringify(cometBatches(reference.text))) {
+      problems.push('nest-sse: events do not carry the same commands as the Comet chunks');
+    }
+  }
+  return problems;
+}

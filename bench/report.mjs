@@ -1,0 +1,116 @@
+// Ratios against the targets, the printed summary, and the JSON result files.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BENCH_DIR } from './lib/processes.mjs';
+
+const TARGETS = [
+  ['throughput: Comet / raw Node', (r) => r.throughput?.['c/a'], '>=', 0.9],
+  ['throughput: Comet / Nest @Sse', (r) => r.throughput?.['c/b1'], '>=', 2],
+  ['throughput: Comet / Nest 12 streaming', (r) => r.throughput?.['c/b2'], '>=', 1],
+  ['first chunk: Comet - raw Node (ms)', (r) => r.firstChunk?.['c-a'], '<=', 0.5],
+  ['latency p99: Comet - raw Node (ms)', (r) => r.latency?.['p99 c-a'], '<=', 2],
+  ['memory per idle stream (RSS): Comet / raw Node', (r) => r.idleStreams?.['rss c/a'], '<=', 1.25],
+  ['plain calls: Sijax / Nest @Post', (r) => r.plainCalls?.['sijax/nest'], '>=', 0.95],
+];
+
+const ratio = (a, b) => (a !== undefined && b !== undefined ? a / b : undefined);
+const diff = (a, b) => (a !== undefined && b !== undefined ? a - b : undefined);
+
+export function computeRatios(figures) {
+  const { throughput: t, firstChunk: f, latency: l, idleStreams: m, plainCalls: p } = figures;
+  const ratios = {};
+  if (t) {
+    ratios.throughput = {
+      'c/a': ratio(t.sijax?.median, t.raw?.median),
+      'c/b1': ratio(t.sijax?.median, t['nest-sse']?.median),
+      'c/b2': ratio(t.sijax?.median, t['nest12-stream']?.median),
+    };
+  }
+  if (f) ratios.firstChunk = { 'c-a': diff(f.sijax?.median, f.raw?.median) };
+  if (l)
+    ratios.latency = {
+      'p50 c-a': diff(l.sijax?.p50, l.raw?.p50),
+      'p99 c-a': diff(l.sijax?.p99, l.raw?.p99),
+    };
+  if (m) {
+    ratios.idleStreams = {
+      'rss c/a': ratio(m.sijax?.rssPerStream, m.raw?.rssPerStream),
+      'heap c/a': ratio(m.sijax?.heapPerStream, m.raw?.heapPerStream),
+      'eld p99 c-a': diff(m.sijax?.eldP99, m.raw?.eldP99),
+    };
+  }
+  if (p && !p.skipped) ratios.plainCalls = { 'sijax/nest': ratio(p.sijax?.median, p.nest?.median) };
+  return ratios;
+}
+
+export function checkTargets(ratios) {
+  return TARGETS.flatMap(([name, pick, op, limit]) => {
+    const value = pick(ratios);
+    if (value === undefined || Number.isNaN(value)) return [];
+    const pass = op === '>=' ? value >= limit : value <= limit;
+    return [{ name, value, target: `${op} ${limit}`, pass }];
+  });
+}
+
+const fixed = (value, digits = 2) => (value === undefined ? '-' : value.toFixed(digits));
+const kib = (bytes) => `${fixed(bytes / 1024, 1)} KiB`;
+
+export function printReport({ figures, ratios, targets, parity }, log) {
+  const { throughput: t, firstChunk: f, latency: l, idleStreams: m, plainCalls: p } = figures;
+  const rows = [];
+  const row = (figure, server, value) => rows.push([figure, server, value]);
+  const names = {
+    raw: '(a) raw Node',
+    'nest-sse': '(b1) Nest 11 @Sse',
+    'nest12-stream': '(b2) Nest 12 stream',
+    sijax: '(c) Sijax Comet',
+  };
+  for (const [key, v] of Object.entries(t ?? {}))
+    row('1 throughput', names[key], `${Math.round(v.median)} chunks/s`);
+  for (const [key, v] of Object.entries(f ?? {}))
+    row('2 first chunk', names[key], `${fixed(v.median, 3)} ms (p90 ${fixed(v.p90, 3)})`);
+  for (const [key, v] of Object.entries(l ?? {}))
+    row('3 yield->client', names[key], `p50 ${fixed(v.p50)} ms, p99 ${fixed(v.p99)} ms`);
+  for (const [key, v] of Object.entries(m ?? {})) {
+    row(
+      '4 idle stream',
+      names[key],
+      `RSS ${kib(v.rssPerStream)}, heap ${kib(v.heapPerStream)}, event-loop p99 ${fixed(v.eldP99)} ms, opened in ${Math.round(v.openMs)} ms`,
+    );
+  }
+  if (p?.skipped) row('5 plain calls', '-', `skipped: ${p.skipped}`);
+  else
+    for (const [key, v] of Object.entries(p ?? {}))
+      row(
+        '5 plain calls',
+        key === 'nest' ? '(d) Nest @Post' : '(d) Sijax call',
+        `${Math.round(v.median)} calls/s`,
+      );
+  const width = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  log('\nFigures (medians over rounds)');
+  for (const [a, b, c] of rows) log(`  ${a.padEnd(width[0])}  ${b.padEnd(width[1])}  ${c}`);
+  log('\nRatios');
+  for (const [figure, values] of Object.entries(ratios)) {
+    log(
+      `  ${figure}: ${Object.entries(values)
+        .map(([k, v]) => `${k} = ${fixed(v, 3)}`)
+        .join(', ')}`,
+    );
+  }
+  log('\nTargets');
+  if (parity.length) log(`  FAIL  parity with the library's output: ${parity.join('; ')}`);
+  for (const { name, value, target, pass } of targets) {
+    log(`  ${pass ? 'PASS' : 'FAIL'}  ${name}: ${fixed(value, 3)} (target ${target})`);
+  }
+}
+
+/** Writes `bench/results/<timestamp>.json` and `bench/results/latest.json`; returns the first. */
+export function writeResults(result) {
+  const folder = path.join(BENCH_DIR, 'results');
+  mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, `${result.meta.startedAt.replace(/[:.]/g, '-')}.json`);
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  writeFileSync(file, text);
+  writeFileSync(path.join(folder, 'latest.json'), text);
+  return file;
+}

@@ -1,0 +1,181 @@
+// The benchmark: `npm run bench` (full), `npm run bench -- --quick` (CI). Other flags:
+//   --strict          exit 1 when a target fails (otherwise always 0)
+//   --only=a,b        run some figures: throughput, first-chunk, latency, idle, plain
+//   --profile[=k,...] run the Sijax server (or the servers named: raw, nest-sse, nest12-stream,
+//                     sijax, nest-post) under --cpu-prof and print where their CPU went
+// Every server runs in its own child process; this process is the load generator.
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import path from 'node:path';
+import { measureFirstChunk } from './measure/first-chunk.mjs';
+import { measureIdleStreams } from './measure/idle-streams.mjs';
+import { measureLatency } from './measure/latency.mjs';
+import { checkParity } from './measure/parity.mjs';
+import { measurePlainCalls } from './measure/plain-calls.mjs';
+import { measureThroughput } from './measure/throughput.mjs';
+import { COMET_END, SSE_END } from './lib/http-client.mjs';
+import {
+  BENCH_DIR,
+  ROOT,
+  ensureBuilt,
+  ensureNest12,
+  fileLimits,
+  rerunWithMoreFiles,
+  startServer,
+} from './lib/processes.mjs';
+import { printProfile, summarizeProfile } from './profile-summary.mjs';
+import { checkTargets, computeRatios, printReport, writeResults } from './report.mjs';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const strict = argv.includes('--strict');
+const profileArg = argv.find((arg) => arg === '--profile' || arg.startsWith('--profile='));
+const profiled = profileArg ? (profileArg.split('=')[1] ?? 'sijax').split(',') : [];
+const FIGURES = ['throughput', 'first-chunk', 'latency', 'idle', 'plain'];
+const only =
+  argv
+    .find((arg) => arg.startsWith('--only='))
+    ?.slice(7)
+    .split(',') ?? FIGURES;
+const unknown = only.filter((name) => !FIGURES.includes(name));
+if (unknown.length) throw new Error(`unknown figure(s) ${unknown}; known: ${FIGURES}`);
+
+const config = quick
+  ? {
+      throughput: { n: 20_000, rounds: 5 },
+      firstChunk: { requests: 200, rounds: 4 },
+      latency: { streams: 200, ticks: 20, interval: 100, rounds: 3 },
+      idle: { streams: 1_000, holdMs: 2_000, rounds: 3 },
+      plain: { seconds: 3, rounds: 3, connections: 50 },
+    }
+  : {
+      throughput: { n: 100_000, rounds: 5 },
+      firstChunk: { requests: 200, rounds: 4 },
+      latency: { streams: 1_000, ticks: 30, interval: 100, rounds: 5 },
+      idle: { streams: 10_000, holdMs: 5_000, rounds: 3 },
+      plain: { seconds: 10, rounds: 3, connections: 50 },
+    };
+
+const log = (line) => console.log(line);
+const FILE_HEADROOM = 1024;
+
+// The idle figure holds `streams` sockets here and as many in the server.
+if (only.includes('idle')) {
+  rerunWithMoreFiles(config.idle.streams + FILE_HEADROOM);
+  const { soft } = fileLimits();
+  if (soft < config.idle.streams + FILE_HEADROOM) {
+    config.idle.streams = Math.max(100, soft - FILE_HEADROOM);
+    log(`WARNING: open-file limit ${soft}: the idle figure uses ${config.idle.streams} streams`);
+  }
+}
+
+const started = Date.now();
+ensureBuilt();
+const needsStreams = only.some((name) => ['throughput', 'first-chunk', 'latency'].includes(name));
+if (needsStreams) ensureNest12();
+
+const version = (dir) =>
+  JSON.parse(readFileSync(path.join(dir, 'node_modules/@nestjs/core/package.json'), 'utf8'))
+    .version;
+const meta = {
+  startedAt: new Date(started).toISOString(),
+  mode: quick ? 'quick' : 'full',
+  figures: only,
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+  cpus: `${cpus().length} x ${cpus()[0]?.model}`,
+  memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+  openFiles: fileLimits(),
+  loadAverageAtStart: loadavg()[0],
+  nest11: version(ROOT),
+  nest12: needsStreams ? version(path.join(BENCH_DIR, 'nest12')) : undefined,
+  config,
+};
+log(
+  `nestjs-sijax bench (${meta.mode}): Node ${meta.node}, ${meta.cpus}, Nest ${meta.nest11} / ${meta.nest12 ?? '-'}`,
+);
+if (meta.loadAverageAtStart > cpus().length / 2) {
+  log(
+    `WARNING: load average ${meta.loadAverageAtStart.toFixed(1)} on ${cpus().length} CPUs: something else is running, expect noise`,
+  );
+}
+
+const profileDir = profiled.length
+  ? path.join(BENCH_DIR, 'results', `profile-${Date.now()}`)
+  : undefined;
+const kinds = [
+  ...(needsStreams ? ['raw', 'nest-sse', 'nest12-stream', 'sijax'] : []),
+  ...(only.includes('plain') ? ['sijax', 'nest-post'] : []),
+];
+const servers = {};
+await Promise.all(
+  [...new Set(kinds)].map(async (kind) => {
+    servers[kind] = await startServer(kind, {
+      profileDir: profiled.includes(kind) ? profileDir : undefined,
+    });
+  }),
+);
+
+const figures = {};
+let parity = [];
+try {
+  const streams = [
+    { key: 'raw', server: servers.raw, terminator: COMET_END },
+    { key: 'nest-sse', server: servers['nest-sse'], terminator: SSE_END },
+    { key: 'nest12-stream', server: servers['nest12-stream'], terminator: COMET_END },
+    { key: 'sijax', server: servers.sijax, terminator: COMET_END },
+  ];
+  if (needsStreams) {
+    parity = await checkParity(servers);
+    parity.forEach((problem) => log(`WARNING: ${problem}`));
+  }
+  if (only.includes('throughput')) {
+    log(`1. Throughput: one stream of ${config.throughput.n} chunks`);
+    figures.throughput = await measureThroughput(streams, { ...config.throughput, log });
+  }
+  if (only.includes('first-chunk')) {
+    log(`2. Time to first chunk: ${config.firstChunk.requests} requests per server`);
+    figures.firstChunk = await measureFirstChunk(streams, { ...config.firstChunk, log });
+  }
+  if (only.includes('latency')) {
+    const { streams: count, interval } = config.latency;
+    log(`3. Yield-to-client latency: ${count} streams, a chunk every ${interval} ms each`);
+    const pair = [streams[0], streams[3]];
+    figures.latency = await measureLatency(pair, { ...config.latency, log });
+  }
+  if (only.includes('idle')) {
+    log(`4. Idle streams: ${config.idle.streams} open, a fresh server per round`);
+    const pair = [
+      { key: 'raw', kind: 'raw' },
+      { key: 'sijax', kind: 'sijax' },
+    ];
+    figures.idleStreams = await measureIdleStreams(pair, { ...config.idle, log });
+  }
+  if (only.includes('plain')) {
+    const { seconds, connections } = config.plain;
+    log(`5. Plain calls: autocannon, ${connections} connections, ${seconds} s per round`);
+    const targets = [
+      { key: 'nest', server: servers['nest-post'], path: '/plain' },
+      { key: 'sijax', server: servers.sijax, path: '/sijax' },
+    ];
+    figures.plainCalls = await measurePlainCalls(targets, { ...config.plain, log });
+  }
+} finally {
+  await Promise.all(Object.values(servers).map((server) => server.stop()));
+}
+
+const ratios = computeRatios(figures);
+const targets = checkTargets(ratios);
+const result = { meta, figures, ratios, targets, parity };
+printReport(result, log);
+if (profileDir) {
+  result.profiles = readdirSync(profileDir).map((file) =>
+    summarizeProfile(path.join(profileDir, file)),
+  );
+  result.profiles.forEach((summary) => printProfile(summary, log));
+}
+result.meta.loadAverageAtEnd = loadavg()[0];
+result.meta.seconds = Math.round((Date.now() - started) / 1000);
+log(`\nWrote ${path.relative(ROOT, writeResults(result))} (${result.meta.seconds} s)`);
+const failed = parity.length > 0 || targets.some(({ pass }) => !pass);
+process.exitCode = strict && failed ? 1 : 0;
