@@ -34,12 +34,13 @@ export interface ChunkFrame {
   readonly close: string;
 }
 
+const PLAIN_CLOSE = ');</script>\n';
+
 export function createChunkFrame(callId?: string, nonce?: string): ChunkFrame {
   const nonceAttribute = nonce ? ` nonce="${nonce}"` : '';
-  const callIdArgument = callId ? `,${toScriptJson(callId)}` : '';
   return {
     open: `<script${nonceAttribute}>window.parent.Sijax.processCommands(`,
-    close: `${callIdArgument});</script>\n`,
+    close: callId ? `,${toScriptJson(callId)});</script>\n` : PLAIN_CLOSE,
   };
 }
 
