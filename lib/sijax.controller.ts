@@ -20,7 +20,8 @@ import { CometStream } from './transport/comet-stream';
 import { checkCsrf, readCookie } from './transport/csrf.check';
 import { OpenCometStreams } from './transport/open-comet-streams';
 import { nodeRequest, nodeResponse, requestBody } from './transport/platform.util';
-import { errorCommand, refuse, sendCommands } from './transport/sijax-error.reply';
+import { errorCommand } from './errors/describe-failure';
+import { refuse, sendCommands } from './transport/sijax-error.reply';
 import { SijaxRouteFilter } from './transport/sijax-route.filter';
 import { SijaxClientAsset } from './transport/sijax-client.asset';
 import { callIdOf, parseSijaxRequest, type SijaxCall } from './transport/sijax-request.parser';
@@ -104,7 +105,12 @@ export class SijaxControllerBase {
 function methodNotAllowed(response: unknown): void {
   const res = nodeResponse(response);
   res.setHeader('Allow', 'POST');
-  sendCommands(res, 405, [errorCommand(405, 'Sijax calls are POST requests', 'MethodNotAllowed')]);
+  const failure = {
+    status: 405,
+    message: 'Sijax calls are POST requests',
+    name: 'MethodNotAllowed',
+  };
+  sendCommands(res, 405, [errorCommand(failure)]);
 }
 
 function csrfCookie(req: IncomingMessage): string {

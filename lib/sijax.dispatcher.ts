@@ -1,4 +1,6 @@
-import { GatewayTimeoutException, HttpException, Injectable, Logger } from '@nestjs/common';
+import { GatewayTimeoutException, Injectable, Logger } from '@nestjs/common';
+import { describeFailure, errorCommand } from './errors/describe-failure';
+import { argumentCountProblem } from './utils/parameter-count.util';
 import { Observable } from 'rxjs';
 import { CometResponse } from './response/comet-response';
 import type { SijaxCommand } from './response/sijax-command.interface';
@@ -151,7 +153,7 @@ export class SijaxDispatcher {
     }
     const args = 'args' in call.args ? call.args.args : undefined;
     const problem = args
-      ? argumentCountProblem(handler, args.length)
+      ? argumentCountProblem(handler.minArgs, handler.maxArgs, args.length)
       : (call.args as { error: string }).error;
     if (!args || problem) {
       this.logger.warn(INVALID_ARGS(call.name, problem ?? ''));
@@ -162,41 +164,14 @@ export class SijaxDispatcher {
 
   /** Logs once and tells the client, without leaking internals of unexpected errors. */
   private fail(context: SijaxCallContext, error: unknown): void {
-    const isHttp = error instanceof HttpException;
-    const status = isHttp ? error.getStatus() : 500;
-    const message = isHttp ? httpMessage(error) : 'Internal server error';
-    if (status >= 500) {
-      this.logger.error(
-        HANDLER_FAILED(context.call.name),
-        error instanceof Error ? error.stack : String(error),
-      );
+    const failure = describeFailure(error);
+    const what = HANDLER_FAILED(context.call.name);
+    if (failure.status >= 500) {
+      this.logger.error(what, error instanceof Error ? error.stack : String(error));
     } else {
-      this.logger.warn(`${HANDLER_FAILED(context.call.name)}: ${status} ${message}`);
+      this.logger.warn(`${what}: ${failure.status} ${failure.message}`);
     }
-    if (context.status === 200) context.status = status;
-    const name = isHttp ? error.constructor.name : 'InternalServerError';
-    context.response.addCommand('error', { error: message, status, name });
+    if (context.status === 200) context.status = failure.status;
+    context.response.addCommand('error', errorCommand(failure));
   }
-}
-
-function argumentCountProblem(handler: RegisteredHandler, count: number): string | undefined {
-  if (count >= handler.minArgs && count <= handler.maxArgs) return undefined;
-  const expected =
-    handler.minArgs === handler.maxArgs
-      ? `${handler.minArgs}`
-      : handler.maxArgs === Infinity
-        ? `at least ${handler.minArgs}`
-        : `${handler.minArgs} to ${handler.maxArgs}`;
-  return `expected ${expected} argument(s), got ${count}`;
-}
-
-function httpMessage(error: HttpException): string {
-  const body = error.getResponse();
-  if (typeof body === 'string') return body;
-  const message = (body as { message?: unknown }).message;
-  return Array.isArray(message)
-    ? message.join('; ')
-    : typeof message === 'string'
-      ? message
-      : error.message;
 }

@@ -1,11 +1,13 @@
 import type { ServerResponse } from 'http';
 import type { Subscription } from 'rxjs';
+import { errorCommand } from '../errors/describe-failure';
 import type { SijaxCallContext, SijaxDispatcher } from '../sijax.dispatcher';
 import { SHUTTING_DOWN } from '../sijax.messages';
 import { IframeStreamWriter } from './iframe-stream.writer';
 
 /** How long shutdown waits for cancelled handlers to run their `finally` blocks. */
 const SETTLE_ON_SHUTDOWN_MS = 3000;
+const SHUTDOWN = { status: 503, message: SHUTTING_DOWN, name: 'ServiceUnavailableException' };
 
 /** One open Comet response: the running call, its writer, and how it ends. */
 export class CometStream {
@@ -37,9 +39,7 @@ export class CometStream {
 
   /** Tells the client the server is going away, cancels the handler and waits for it to settle. */
   async shutdown(): Promise<void> {
-    this.writer.write([
-      { type: 'error', error: SHUTTING_DOWN, status: 503, name: 'ServiceUnavailableException' },
-    ]);
+    this.writer.write([errorCommand(SHUTDOWN)]);
     this.subscription.unsubscribe();
     this.writer.end();
     let timer: NodeJS.Timeout | undefined;

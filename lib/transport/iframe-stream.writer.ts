@@ -3,6 +3,7 @@ import { randomBytes } from 'crypto';
 import type { ServerResponse } from 'http';
 import type { SijaxCommand } from '../response/sijax-command.interface';
 import type { SijaxCallContext, StreamGate } from '../sijax.dispatcher';
+import { describeFailure, errorCommand } from '../errors/describe-failure';
 import { HANDLER_FAILED } from '../sijax.messages';
 import { createChunkFrame, firstChunkPadding, scriptChunk, type ChunkFrame } from './script-chunk';
 
@@ -118,13 +119,7 @@ export class IframeStreamWriter implements StreamGate {
     } catch (error) {
       // A value JSON cannot encode (a BigInt, a cycle) is the handler's bug: report, keep streaming.
       new Logger('Sijax').error(HANDLER_FAILED(this.context.call.name), (error as Error).stack);
-      const failure = {
-        type: 'error',
-        error: 'Internal server error',
-        status: 500,
-        name: 'InternalServerError',
-      };
-      return scriptChunk(this.frame, [failure]);
+      return scriptChunk(this.frame, [errorCommand(describeFailure(error))]);
     }
   }
 

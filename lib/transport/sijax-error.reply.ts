@@ -1,4 +1,5 @@
-import { HttpException, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { describeFailure, errorCommand } from '../errors/describe-failure';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { SijaxCommand } from '../response/sijax-command.interface';
 import { cometHeaders, createNonce } from './iframe-stream.writer';
@@ -9,11 +10,6 @@ const JSON_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
 } as const;
-
-/** The `error` command the client turns into a rejection, a `sijax:error` event and a log. */
-export function errorCommand(status: number, message: string, name: string): SijaxCommand {
-  return { type: 'error', error: message, status, name };
-}
 
 /** Answers a regular call: a JSON array of commands. */
 export function sendCommands(res: ServerResponse, status: number, commands: SijaxCommand[]): void {
@@ -26,7 +22,7 @@ export function sendCommands(res: ServerResponse, status: number, commands: Sija
       (error as Error).stack,
     );
     status = 500;
-    body = JSON.stringify([errorCommand(500, 'Internal server error', 'InternalServerError')]);
+    body = JSON.stringify([errorCommand(describeFailure(error))]);
   }
   // A length, not chunked encoding: the whole answer is known.
   res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
@@ -42,14 +38,9 @@ export function refuse(
   error: unknown,
   callId?: string,
 ): void {
-  const isHttp = error instanceof HttpException;
-  const status = isHttp ? error.getStatus() : 500;
-  const message = isHttp ? error.message : 'Internal server error';
-  const command = errorCommand(
-    status,
-    message,
-    isHttp ? error.constructor.name : 'InternalServerError',
-  );
+  const failure = describeFailure(error);
+  const { status, message } = failure;
+  const command = errorCommand(failure);
   const logger = new Logger('Sijax');
   if (status < 500) logger.warn(`Refused ${req.method} ${req.url}: ${status} ${message}`);
   else logger.error(`Failed ${req.method} ${req.url}`, (error as Error).stack ?? String(error));

@@ -44,3 +44,11 @@ export function countParameters(fn: (...args: never[]) => unknown): ParameterCou
   const rest = named.length > 0 && named[named.length - 1].startsWith('...');
   return { required: fn.length, total: rest ? named.length - 1 : named.length, rest };
 }
+
+/** Why `count` browser arguments do not fit a handler taking `min` to `max`, if they don't. */
+export function argumentCountProblem(min: number, max: number, count: number): string | undefined {
+  if (count >= min && count <= max) return undefined;
+  const expected =
+    min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+  return `expected ${expected} argument(s), got ${count}`;
+}
