@@ -1,8 +1,8 @@
 // The benchmark: `npm run bench` (full), `npm run bench -- --quick` (CI). Other flags:
 //   --strict          exit 1 when a target fails (otherwise always 0)
 //   --only=a,b        run some figures: throughput, first-chunk, latency, idle, plain
-//   --profile[=k,...] run the Sijax server (or the servers named: raw, nest-sse, nest12-stream,
-//                     sijax, nest-post) under --cpu-prof and print where their CPU went
+//   --profile[=k,...] run the Sijax server (or the servers named: raw, raw-batched, nest-sse,
+//                     nest12-stream, sijax, nest-post) under --cpu-prof, print where CPU went
 // Every server runs in its own child process; this process is the load generator.
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -104,7 +104,7 @@ const profileDir = profiled.length
   ? path.join(BENCH_DIR, 'results', `profile-${Date.now()}`)
   : undefined;
 const kinds = [
-  ...(needsStreams ? ['raw', 'nest-sse', 'nest12-stream', 'sijax'] : []),
+  ...(needsStreams ? ['raw', 'raw-batched', 'nest-sse', 'nest12-stream', 'sijax'] : []),
   ...(only.includes('plain') ? ['sijax', 'nest-post'] : []),
 ];
 const servers = {};
@@ -121,6 +121,7 @@ let parity = [];
 try {
   const streams = [
     { key: 'raw', server: servers.raw, terminator: COMET_END },
+    { key: 'raw-batched', server: servers['raw-batched'], terminator: COMET_END },
     { key: 'nest-sse', server: servers['nest-sse'], terminator: SSE_END },
     { key: 'nest12-stream', server: servers['nest12-stream'], terminator: COMET_END },
     { key: 'sijax', server: servers.sijax, terminator: COMET_END },
@@ -140,16 +141,13 @@ try {
   if (only.includes('latency')) {
     const { streams: count, interval } = config.latency;
     log(`3. Yield-to-client latency: ${count} streams, a chunk every ${interval} ms each`);
-    const pair = [streams[0], streams[3]];
-    figures.latency = await measureLatency(pair, { ...config.latency, log });
+    const comet = streams.filter(({ key }) => ['raw', 'raw-batched', 'sijax'].includes(key));
+    figures.latency = await measureLatency(comet, { ...config.latency, log });
   }
   if (only.includes('idle')) {
     log(`4. Idle streams: ${config.idle.streams} open, a fresh server per round`);
-    const pair = [
-      { key: 'raw', kind: 'raw' },
-      { key: 'sijax', kind: 'sijax' },
-    ];
-    figures.idleStreams = await measureIdleStreams(pair, { ...config.idle, log });
+    const idle = ['raw', 'raw-batched', 'nest-hold', 'sijax'].map((kind) => ({ key: kind, kind }));
+    figures.idleStreams = await measureIdleStreams(idle, { ...config.idle, log });
   }
   if (only.includes('plain')) {
     const { seconds, connections } = config.plain;

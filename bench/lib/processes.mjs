@@ -8,12 +8,15 @@ import { fileURLToPath } from 'node:url';
 export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const ROOT = path.dirname(BENCH_DIR);
 
-const SERVER_FILES = {
-  raw: 'servers/raw.mjs',
-  'nest-sse': 'servers/nest-sse.mjs',
-  'nest12-stream': 'nest12/stream-server.mjs',
-  sijax: 'servers/sijax.mjs',
-  'nest-post': 'servers/nest-post.mjs',
+/** Each server's file, and its arguments. */
+const SERVERS = {
+  raw: ['servers/raw.mjs'],
+  'raw-batched': ['servers/raw.mjs', '--batched'],
+  'nest-sse': ['servers/nest-sse.mjs'],
+  'nest12-stream': ['nest12/stream-server.mjs'],
+  sijax: ['servers/sijax.mjs'],
+  'nest-post': ['servers/nest-post.mjs'],
+  'nest-hold': ['servers/nest-hold.mjs'],
 };
 
 /**
@@ -25,8 +28,8 @@ export async function startServer(kind, { profileDir } = {}) {
   if (profileDir) {
     flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${kind}.cpuprofile`);
   }
-  const file = path.join(BENCH_DIR, SERVER_FILES[kind]);
-  const child = spawn(process.execPath, [...flags, file], {
+  const [file, ...args] = SERVERS[kind];
+  const child = spawn(process.execPath, [...flags, path.join(BENCH_DIR, file), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

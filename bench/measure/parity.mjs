@@ -1,5 +1,6 @@
-// Before measuring: every server must send what the library sends. The raw and Nest 12 servers
-// carry a copy of the library's chunk format, so a change in `lib/` would otherwise go unnoticed.
+// Before measuring: every server must send what the library sends. The raw (naive and batched)
+// and Nest 12 servers carry a copy of the library's chunk format, so a change in `lib/` would
+// otherwise go unnoticed.
 import { request } from 'node:http';
 import { streamBody } from '../lib/http-client.mjs';
 
@@ -38,7 +39,7 @@ export async function checkParity(servers) {
   const problems = [];
   const reference = await fetchBody(servers.sijax.port, body);
   const expected = sameNonce(reference.text);
-  for (const key of ['raw', 'nest12-stream']) {
+  for (const key of ['raw', 'raw-batched', 'nest12-stream']) {
     if (!servers[key]) continue;
     const { status, text } = await fetchBody(servers[key].port, body);
     if (status !== 200) problems.push(`${key}: HTTP ${status}`);
@@ -49,11 +50,14 @@ export async function checkParity(servers) {
       );
     }
   }
-  const { headers } = await fetchBody(servers.raw.port, body);
-  for (const [name, value] of Object.entries(reference.headers)) {
-    if (/^(date|connection|transfer-encoding|keep-alive|x-powered-by)$/.test(name)) continue;
-    if (sameNonce(String(headers[name])) !== sameNonce(String(value))) {
-      problems.push(`raw: header ${name} is ${headers[name]}, the library sends ${value}`);
+  for (const key of ['raw', 'raw-batched']) {
+    if (!servers[key]) continue;
+    const { headers } = await fetchBody(servers[key].port, body);
+    for (const [name, value] of Object.entries(reference.headers)) {
+      if (/^(date|connection|transfer-encoding|keep-alive|x-powered-by)$/.test(name)) continue;
+      if (sameNonce(String(headers[name])) !== sameNonce(String(value))) {
+        problems.push(`${key}: header ${name} is ${headers[name]}, the library sends ${value}`);
+      }
     }
   }
   if (servers['nest-sse']) {

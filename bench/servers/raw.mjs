@@ -1,5 +1,8 @@
-// (a) The limit: a bare Node `http` server writing the same script chunks as the library, one
-// `write()` per chunk, waiting for 'drain' whenever `write()` says the buffer is full.
+// (a) A bare Node `http` server writing the same script chunks as the library, one `write()` per
+// chunk, waiting for 'drain' whenever `write()` says the buffer is full: a naive hand-written
+// stream. (a2) With `--batched`: the limit, coalescing chunks exactly like the library's writer
+// (lib/transport/iframe-stream.writer.ts): the chunks of one tick leave in one `write()`, on
+// `process.nextTick`, or at once when 16 KiB are pending.
 import { createServer } from 'node:http';
 import {
   cometHeaders,
@@ -16,6 +19,10 @@ import {
   stampHtml,
 } from './shared.mjs';
 
+const BATCHED = process.argv.includes('--batched');
+/** Node's default socket high-water mark, as in the library. */
+const COALESCE_LIMIT = 16 * 1024;
+
 /** Resolves once `res` can take more, or is gone. */
 function drained(res) {
   return new Promise((resolve) => {
@@ -27,23 +34,63 @@ function drained(res) {
   });
 }
 
-/** A Comet response: headers and padding go out with the first chunk, as the library does. */
-function cometWriter(res) {
+/** Headers now; the padding goes out with the first chunk, as the library does. */
+function start(res) {
   const nonce = createNonce();
-  const frame = createChunkFrame(nonce);
-  let head = firstChunkPadding(nonce);
   res.socket.setNoDelay(true);
   res.writeHead(200, cometHeaders(nonce));
-  /** Writes one chunk; resolves at once unless the socket pushes back. */
-  return (html) => {
-    const chunk = head + scriptChunk(frame, [htmlCommand(html)]);
-    head = '';
-    return res.write(chunk) ? undefined : drained(res);
+  return { frame: createChunkFrame(nonce), padding: firstChunkPadding(nonce) };
+}
+
+/** (a) `send(html)` writes one chunk; it returns a promise only when the socket pushes back. */
+function naiveWriter(res) {
+  const { frame, padding } = start(res);
+  let head = padding;
+  return {
+    send(html) {
+      const chunk = head + scriptChunk(frame, [htmlCommand(html)]);
+      head = '';
+      return res.write(chunk) ? undefined : drained(res);
+    },
+    end: () => res.end(),
+  };
+}
+
+/** (a2) `send(html)` queues one chunk; it returns a promise while the socket pushes back. */
+function batchedWriter(res) {
+  const { frame, padding } = start(res);
+  let pending = padding;
+  let scheduled = false;
+  let blocked;
+  const flush = () => {
+    if (!pending || res.writableEnded || res.destroyed) return;
+    const data = pending;
+    pending = '';
+    if (!res.write(data) && !blocked) blocked = drained(res).then(() => (blocked = undefined));
+  };
+  const flushOnTick = () => {
+    scheduled = false;
+    flush();
+  };
+  return {
+    send(html) {
+      pending += scriptChunk(frame, [htmlCommand(html)]);
+      if (pending.length >= COALESCE_LIMIT) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        process.nextTick(flushOnTick);
+      }
+      return blocked;
+    },
+    end() {
+      flush();
+      res.end();
+    },
   };
 }
 
 async function stream(res, { mode, n, interval }) {
-  const send = cometWriter(res);
+  const { send, end } = (BATCHED ? batchedWriter : naiveWriter)(res);
   if (mode === 'throughput') {
     for (let i = 0; i < n && !res.destroyed; i++) {
       const wait = send(itemHtml(i, n));
@@ -60,7 +107,7 @@ async function stream(res, { mode, n, interval }) {
     await send('open');
     await gate('release');
   }
-  res.end();
+  end();
 }
 
 const server = createServer((req, res) => {
@@ -72,4 +119,4 @@ const server = createServer((req, res) => {
     stream(res, parseArgs(form.get('sijax_args'))).catch((error) => res.destroy(error));
   });
 });
-server.listen(0, '127.0.0.1', () => reportReady('raw', server));
+server.listen(0, '127.0.0.1', () => reportReady(BATCHED ? 'raw-batched' : 'raw', server));
