@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ExternalContextCreator, type ParamsFactory } from '@nestjs/core';
+import { ExternalContextCreator, type ApplicationConfig, type ParamsFactory } from '@nestjs/core';
 import type { NestContainer } from '@nestjs/core/injector/container';
 import { isObservable, type Observable } from 'rxjs';
 import type { SijaxResponse } from './response/sijax-response';
@@ -34,6 +34,9 @@ const paramsFactory: ParamsFactory = {
   },
 };
 
+/** `@UsePipes()`'s metadata key; Nest's constants are not exported from its package root. */
+const PIPES_METADATA = '__pipes__';
+
 /** Global guards, interceptors and filters already ran on the Sijax route itself. */
 const ROUTE_LEVEL_ENHANCERS = /^getGlobal(Request)?(Guards|Interceptors|Filters)$/;
 
@@ -44,17 +47,24 @@ const ROUTE_LEVEL_ENHANCERS = /^getGlobal(Request)?(Guards|Interceptors|Filters)
 @Injectable()
 export class SijaxHandlerFactory {
   private readonly externalContextCreator: ExternalContextCreator;
+  private readonly config?: ApplicationConfig;
 
   constructor(externalContextCreator: ExternalContextCreator) {
+    this.config = containerOf(externalContextCreator)?.applicationConfig;
     this.externalContextCreator = handlerLevelCreator(externalContextCreator);
   }
 
   create(instance: object, methodName: string, count: ParameterCount): GuardedHandler {
     const method = (instance as Record<string, Method>)[methodName];
-    defineParams(instance.constructor, methodName, count);
+    const piped = this.hasPipes(instance, method);
+    // Without pipes, the handler takes the raw arguments: Nest's per-parameter pass costs a
+    // promise per argument on every call.
+    if (piped) defineParams(instance.constructor, methodName, count);
     const shim = function (this: unknown, ...params: unknown[]) {
-      if (count.rest)
+      if (!piped) params = [params[2], ...(params[3] as unknown[])];
+      else if (count.rest) {
         params = [...params.slice(0, -1), ...(params[params.length - 1] as unknown[])];
+      }
       const result = method.apply(this, params);
       return isObservable(result) ? new ObservableResult(result) : result;
     };
@@ -67,8 +77,8 @@ export class SijaxHandlerFactory {
       instance,
       shim,
       methodName,
-      SIJAX_PARAMS_METADATA,
-      paramsFactory,
+      piped ? SIJAX_PARAMS_METADATA : undefined,
+      piped ? paramsFactory : undefined,
       undefined,
       undefined,
       { guards: true, interceptors: true, filters: true },
@@ -78,6 +88,15 @@ export class SijaxHandlerFactory {
       const result: unknown = await guarded(...args);
       return result instanceof ObservableResult ? result.observable : result;
     };
+  }
+
+  /** Pipes on the method, its class or the app (known by now: discovery runs at init). */
+  private hasPipes(instance: object, method: Method): boolean {
+    const declared = (target: object) =>
+      ((Reflect.getMetadata(PIPES_METADATA, target) as unknown[] | undefined) ?? []).length > 0;
+    if (declared(method) || declared(instance.constructor)) return true;
+    if (!this.config) return true;
+    return this.config.getGlobalPipes().length + this.config.getGlobalRequestPipes().length > 0;
   }
 }
 
@@ -96,13 +115,17 @@ function defineParams(target: object, methodName: string, count: ParameterCount)
   Reflect.defineMetadata(SIJAX_PARAMS_METADATA, params, target, methodName);
 }
 
+function containerOf(creator: ExternalContextCreator): NestContainer | undefined {
+  return (creator as unknown as { container?: NestContainer }).container;
+}
+
 /**
  * A creator that sees the app's global pipes but not its global guards, interceptors and
  * filters: those wrap the Sijax route already, and running a guard twice would, for example,
  * count a rate limit twice. Nest exposes the container only on the injected creator.
  */
 function handlerLevelCreator(injected: ExternalContextCreator): ExternalContextCreator {
-  const container = (injected as unknown as { container?: NestContainer }).container;
+  const container = containerOf(injected);
   const config = container?.applicationConfig;
   if (!container || !config) return injected;
   const handlerConfig = new Proxy(config, {

@@ -6,7 +6,8 @@ import { SIJAX_MODULE_OPTIONS } from './sijax.tokens';
 /** The module's options with every default filled in, in one place. */
 @Injectable()
 export class SijaxOptions {
-  readonly events: Required<SijaxEvents>;
+  /** Before/after hooks stay undefined unless given, so calls skip those stages entirely. */
+  readonly events: SijaxEvents & Required<Pick<SijaxEvents, 'invalidRequest' | 'invalidCall'>>;
   readonly bodyLimit: number;
   readonly maxJsonDepth: number = SIJAX_DEFAULTS.maxJsonDepth;
   readonly timeoutMs?: number;
@@ -15,8 +16,6 @@ export class SijaxOptions {
 
   constructor(@Inject(SIJAX_MODULE_OPTIONS) options: SijaxModuleOptions) {
     this.events = {
-      beforeProcessing: () => undefined,
-      afterProcessing: () => undefined,
       invalidRequest: (response) => response.alert(INVALID_REQUEST_ALERT),
       invalidCall: (response) => response.alert(INVALID_CALL_ALERT),
       ...options.events,

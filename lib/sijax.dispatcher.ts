@@ -99,12 +99,15 @@ export class SijaxDispatcher {
   private async execute(context: SijaxCallContext, sink: CallSink): Promise<void> {
     const { events, timeoutMs } = this.options;
     const { response, handler } = context;
-    const ok = await this.stage(context, sink, () => events.beforeProcessing(response));
+    const { beforeProcessing, afterProcessing } = events;
+    const ok =
+      !beforeProcessing || (await this.stage(context, sink, () => beforeProcessing(response)));
     if (ok && !sink.closed) {
       const limit = handler?.timeoutMs ?? timeoutMs;
       await this.stage(context, sink, () => this.main(context), true, limit);
     }
-    if (!sink.closed) await this.stage(context, sink, () => events.afterProcessing(response));
+    if (afterProcessing && !sink.closed)
+      await this.stage(context, sink, () => afterProcessing(response));
   }
 
   /** Runs one stage to its end; a failure becomes an error command. Returns false on failure. */
