@@ -83,12 +83,14 @@ export class SijaxDispatcher {
         },
         ready: () => gate?.ready(),
       };
+      let ended = false;
       context.settled = this.execute(context, sink).then(
-        () => subscriber.complete(),
-        (error: unknown) => subscriber.error(error),
+        () => ((ended = true), subscriber.complete()),
+        (error: unknown) => ((ended = true), subscriber.error(error)),
       );
+      // Runs on unsubscribe, and also after a normal end, when there is nothing to cancel.
       return () => {
-        if (sink.closed) return;
+        if (sink.closed || ended) return;
         sink.closed = true;
         response.abort(new SijaxCancelledError());
         sink.current?.stop();

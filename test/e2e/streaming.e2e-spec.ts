@@ -116,3 +116,18 @@ describe('Comet streaming over real HTTP', () => {
     expect(reader.text).not.toContain('secret internal detail');
   });
 });
+
+describe('response.signal', () => {
+  it('does not fire when a Comet call ends normally', async () => {
+    const app = await startApp([testAppModule()]);
+    try {
+      const probe = app.get(Probe);
+      const reader = new ChunkReader(`${baseUrl(app)}/sijax`, sijaxBody('signalAfterEnd'));
+      await reader.done;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(probe.history).toEqual(['ended', 'signal aborted: false']);
+    } finally {
+      await app.close();
+    }
+  });
+});
