@@ -109,7 +109,8 @@ export class IframeStreamWriter implements StreamGate {
   private start(): string {
     this.started = true;
     this.res.socket?.setNoDelay(true);
-    this.res.writeHead(this.context.status, cometHeaders(this.nonce));
+    // A Nest exception filter of the app may have answered already; never write headers twice.
+    if (!this.res.headersSent) this.res.writeHead(this.context.status, cometHeaders(this.nonce));
     return firstChunkPadding(this.nonce);
   }
 

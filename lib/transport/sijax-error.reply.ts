@@ -13,6 +13,8 @@ const JSON_HEADERS = {
 
 /** Answers a regular call: a JSON array of commands. */
 export function sendCommands(res: ServerResponse, status: number, commands: SijaxCommand[]): void {
+  // A Nest exception filter of the app may have answered already.
+  if (res.headersSent) return;
   let body: string;
   try {
     body = JSON.stringify(commands);

@@ -18,6 +18,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { IsInt, IsString, Min } from 'class-validator';
 import { tap } from 'rxjs';
 import { Test } from '@nestjs/testing';
+import type { ServerResponse } from 'node:http';
 import request from 'supertest';
 import {
   CometCallback,
@@ -80,6 +81,17 @@ class TeapotFilter implements ExceptionFilter {
   }
 }
 
+class Kettle extends Error {}
+
+/** A filter that answers the HTTP request itself, as app filters often do. */
+@Catch(Kettle)
+class AnsweringFilter implements ExceptionFilter {
+  catch(_: Kettle, host: ArgumentsHost) {
+    const response = host.switchToHttp().getResponse<{ raw?: ServerResponse } & ServerResponse>();
+    (response.raw ?? response).writeHead(418, { 'Content-Type': 'text/plain' }).end('teapot');
+  }
+}
+
 class Greeting {
   @IsString()
   name!: string;
@@ -109,6 +121,13 @@ class SecureHandlers {
   *intercepted(response: CometResponse) {
     response.alert('x');
     yield;
+  }
+
+  @CometCallback('answeredByFilter')
+  @UseFilters(AnsweringFilter)
+  async kettle() {
+    await Promise.resolve();
+    throw new Kettle();
   }
 
   @CometCallback('filtered')
@@ -209,6 +228,16 @@ describe('Nest request pipeline on Sijax handlers', () => {
     await reader.done;
     expect(parseChunks(reader.text)).toEqual([[{ type: 'return', value: 'handled by filter' }]]);
     expect(seen).toContain('filter sijax');
+  });
+
+  it('leaves the response to a filter that answered it, without crashing', async () => {
+    const reader = comet('answeredByFilter', { 'x-user': 'ann' });
+    await reader.done;
+    expect(reader.response?.statusCode).toBe(418);
+    expect(reader.text).toBe('teapot');
+    const after = comet('whoAmI', { 'x-user': 'ann' });
+    await after.done;
+    expect(parseChunks(after.text)).toEqual([[{ type: 'alert', alert: 'you are ann' }]]);
   });
 
   it('validates and transforms argument DTOs with ValidationPipe', async () => {
