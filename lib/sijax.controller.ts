@@ -43,7 +43,8 @@ export class SijaxControllerBase {
     const res = nodeResponse(response);
     let call: SijaxCall | undefined;
     try {
-      call = await parseSijaxRequest(req, requestBody(request), this.options);
+      const parsed = parseSijaxRequest(req, requestBody(request), this.options);
+      call = parsed instanceof Promise ? await parsed : parsed;
       if (this.options.csrf) checkCsrf(req, call.csrfToken, this.options.csrf);
     } catch (error) {
       return refuse(req, res, error, call?.callId ?? callIdOf(requestBody(request)));

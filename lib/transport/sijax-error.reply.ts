@@ -5,12 +5,6 @@ import type { SijaxCommand } from '../response/sijax-command.interface';
 import { cometHeaders, createNonce } from './iframe-stream.writer';
 import { createChunkFrame, scriptChunk } from './script-chunk';
 
-const JSON_HEADERS = {
-  'Content-Type': 'application/json; charset=utf-8',
-  'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-} as const;
-
 /** Answers a regular call: a JSON array of commands. */
 export function sendCommands(res: ServerResponse, status: number, commands: SijaxCommand[]): void {
   // A Nest exception filter of the app may have answered already.
@@ -27,7 +21,13 @@ export function sendCommands(res: ServerResponse, status: number, commands: Sija
     body = JSON.stringify([errorCommand(describeFailure(error))]);
   }
   // A length, not chunked encoding: the whole answer is known.
-  res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 /**

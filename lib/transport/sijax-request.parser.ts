@@ -30,12 +30,19 @@ const CALL_ID = /^[\w-]{1,64}$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads the Sijax fields from a parsed body, or from the raw body when nothing parsed it. */
-export async function parseSijaxRequest(
+export function parseSijaxRequest(
   req: IncomingMessage,
   body: unknown,
   limits: ParserLimits,
-): Promise<SijaxCall> {
-  const field = await fieldReader(req, body, limits.bodyLimit);
+): SijaxCall | Promise<SijaxCall> {
+  // Synchronous when a body parser already read the body: no promise on the common path.
+  const reader = fieldReader(req, body, limits.bodyLimit);
+  return reader instanceof Promise
+    ? reader.then((field) => readCall(field, req, limits))
+    : readCall(reader, req, limits);
+}
+
+function readCall(field: FieldReader, req: IncomingMessage, limits: ParserLimits): SijaxCall {
   const name = field(PARAM_REQUEST);
   const rawArgs = field(PARAM_ARGS);
   if (typeof name !== 'string' || rawArgs === undefined) throw new BadRequestException(NOT_SIJAX);
@@ -54,16 +61,17 @@ export async function parseSijaxRequest(
   };
 }
 
-async function fieldReader(
+function fieldReader(
   req: IncomingMessage,
   body: unknown,
   limit: number,
-): Promise<FieldReader> {
+): FieldReader | Promise<FieldReader> {
   if (isRecord(body) && (Object.keys(body).length > 0 || req.readableEnded)) {
     return (name) => (Object.prototype.hasOwnProperty.call(body, name) ? body[name] : undefined);
   }
   const raw = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body) : null;
-  return parseRaw(raw ?? (req.readableEnded ? Buffer.alloc(0) : await readBody(req, limit)), req);
+  if (raw || req.readableEnded) return parseRaw(raw ?? Buffer.alloc(0), req);
+  return readBody(req, limit).then((read) => parseRaw(read, req));
 }
 
 function parseRaw(raw: Buffer, req: IncomingMessage): FieldReader {
