@@ -49,9 +49,9 @@ export class SijaxControllerBase {
     } catch (error) {
       return refuse(req, res, error, call?.callId ?? callIdOf(requestBody(request)));
     }
-    const context = this.dispatcher.prepare(call, request, response);
-    // A browser that left while guards or the body parser ran has nothing to stream to.
+    // A browser that left while guards or the body parser ran has nothing to answer to.
     if (res.destroyed) return;
+    const context = this.dispatcher.prepare(call, request, response);
     if (context.streaming) {
       this.streams.add(
         new CometStream(this.dispatcher, context, res, (done) => this.streams.delete(done)),

@@ -1,7 +1,7 @@
 import { GatewayTimeoutException, Injectable, Logger } from '@nestjs/common';
-import { describeFailure, errorCommand } from './errors/describe-failure';
-import { argumentCountProblem } from './utils/parameter-count.util';
 import { Observable } from 'rxjs';
+import { describeFailure, errorCommand } from './errors/describe-failure';
+import { SijaxCancelledError } from './errors/sijax-cancelled.error';
 import { CometResponse } from './response/comet-response';
 import type { SijaxCommand } from './response/sijax-command.interface';
 import { SijaxResponse, type SijaxRequest } from './response/sijax-response';
@@ -10,8 +10,8 @@ import { SijaxOptions } from './sijax-options';
 import { SijaxRegistry, type RegisteredHandler } from './sijax.registry';
 import { drainOutput } from './stream/command-sink';
 import { StageSink, type CallSink } from './stream/stage-sink';
-import { SijaxCancelledError } from './errors/sijax-cancelled.error';
 import type { SijaxCall } from './transport/sijax-request.parser';
+import { argumentCountProblem } from './utils/parameter-count.util';
 
 /** Everything about one call while it runs. State is per call, never shared. */
 export interface SijaxCallContext {

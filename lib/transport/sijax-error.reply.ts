@@ -5,6 +5,8 @@ import type { SijaxCommand } from '../response/sijax-command.interface';
 import { cometHeaders, createNonce } from './iframe-stream.writer';
 import { createChunkFrame, scriptChunk } from './script-chunk';
 
+const logger = new Logger('Sijax');
+
 /** Answers a regular call: a JSON array of commands. */
 export function sendCommands(res: ServerResponse, status: number, commands: SijaxCommand[]): void {
   // A Nest exception filter of the app may have answered already.
@@ -13,10 +15,7 @@ export function sendCommands(res: ServerResponse, status: number, commands: Sija
   try {
     body = JSON.stringify(commands);
   } catch (error) {
-    new Logger('Sijax').error(
-      'Sijax response could not be encoded as JSON',
-      (error as Error).stack,
-    );
+    logger.error('Sijax response could not be encoded as JSON', (error as Error).stack);
     status = 500;
     body = JSON.stringify([errorCommand(describeFailure(error))]);
   }
@@ -43,7 +42,6 @@ export function refuse(
   const failure = describeFailure(error);
   const { status, message } = failure;
   const command = errorCommand(failure);
-  const logger = new Logger('Sijax');
   if (status < 500) logger.warn(`Refused ${req.method} ${req.url}: ${status} ${message}`);
   else logger.error(`Failed ${req.method} ${req.url}`, (error as Error).stack ?? String(error));
   if (res.headersSent) return void res.end();

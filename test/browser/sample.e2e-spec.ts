@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { JobsService } from '../../sample/jobs.service';
 import { createSampleApp } from '../../sample/sample-app';
 import { buildClient, launchBrowser } from '../utils/browser';
+import { until } from '../utils/latch';
 
 /** A value of `#bar` as the page saw it change, and whether `#status` said Done then. */
 interface BarSample {
@@ -84,15 +85,6 @@ describe('sample app (Chromium)', () => {
       ([sel, expected]) => document.querySelector(sel)?.textContent === expected,
       [selector, text] as const,
     );
-  }
-
-  /** Waits, in the test process, until a server-side condition holds. */
-  async function serverState(condition: () => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
   }
 
   /** Records every text of the `#activity` status line from now on, in `sampleSpec.activity`. */
@@ -191,7 +183,7 @@ describe('sample app (Chromium)', () => {
 
     // The handler's `finally` ran: the job has ended, short of its 10 steps, and the step it was
     // in was cut short by `response.signal` rather than run to its end.
-    await serverState(() => jobs.running === 0, 'the cancelled job to end');
+    await until(() => jobs.running === 0, 10_000, 'the cancelled job to end');
     expect(jobs.stepsCancelled).toBe(cancelledBefore + 1);
     const stepsAtEnd = jobs.stepsDone;
     expect(stepsAtEnd - stepsBefore).toBeGreaterThanOrEqual(2);

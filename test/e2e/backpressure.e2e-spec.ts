@@ -4,24 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { testAppModule } from '../fixtures/test-app.module';
 import { Probe } from '../fixtures/test-handlers';
 import { sijaxBody } from '../utils/http-client';
+import { steady } from '../utils/latch';
 import { startApp } from '../utils/test-app';
 
 const YIELDS = 1_000_000;
 /** What the server may hold for a reader that stopped: socket buffers, not the handler's output. */
 const HEAP_BOUND = 16 * 1024 * 1024;
-
-/** Resolves once `read` has returned the same value for `turns` event-loop turns in a row. */
-async function settled(read: () => number, turns = 200): Promise<number> {
-  let last = read();
-  let same = 0;
-  while (same < turns) {
-    await new Promise((resolve) => setImmediate(resolve));
-    const now = read();
-    same = now === last ? same + 1 : 0;
-    last = now;
-  }
-  return last;
-}
 
 describe('Backpressure', () => {
   let app: INestApplication;
@@ -52,7 +40,7 @@ describe('Backpressure', () => {
     // Read a little, then stop reading: the kernel buffers fill and the server must stop too.
     await new Promise<void>((resolve) => socket.once('data', () => resolve()));
     socket.pause();
-    const pausedAt = await settled(() => probe.floodSteps);
+    const pausedAt = await steady(() => probe.floodSteps);
     expect(pausedAt).toBeGreaterThan(0);
     expect(pausedAt).toBeLessThan(YIELDS);
     expect(probe.finished).toBe(false);

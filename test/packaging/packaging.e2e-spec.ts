@@ -112,6 +112,8 @@ describe('the packed tarball in a CommonJS app on Nest 11 and an ESM app on Nest
     const tarball = join(packDir, tarballName);
     entries = (await run('tar', ['-tzf', tarball], work)).split('\n').filter(Boolean);
 
+    // Both apps require ../shared, so it sits beside them in the work folder as in the repo.
+    cpSync(join(__dirname, 'shared'), join(work, 'shared'), { recursive: true });
     const installStart = performance.now();
     await Promise.all(
       FIXTURES.map(async ({ name }) => {

@@ -6,7 +6,7 @@ import { createGunzip } from 'node:zlib';
 import { testAppModule } from '../fixtures/test-app.module';
 import { Probe } from '../fixtures/test-handlers';
 import { baseUrl, parseChunks, sijaxBody } from '../utils/http-client';
-import { until } from '../utils/latch';
+import { steady, until } from '../utils/latch';
 
 /** Express's `compression` middleware: chunks must still leave one by one, and cancel must work. */
 describe('Comet behind the compression middleware', () => {
@@ -65,13 +65,7 @@ describe('Comet behind the compression middleware', () => {
     const res = await call.response;
     res.pause(); // stop reading: gzip and the socket fill up, the handler must block
     // Blocked: the step count stays put for 100 event-loop turns in a row.
-    let last = -1;
-    let steady = 0;
-    await until(() => {
-      steady = probe.floodSteps > 0 && probe.floodSteps === last ? steady + 1 : 0;
-      last = probe.floodSteps;
-      return steady >= 100;
-    });
+    await steady(() => probe.floodSteps, 100);
     expect(probe.finished).toBe(false);
     call.req.destroy();
     await until(() => probe.finallyRan);

@@ -15,10 +15,30 @@ export class Latch {
 }
 
 /** Resolves the next time `check` holds, polled on each event-loop turn (no fixed sleeps). */
-export async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function until(
+  check: () => boolean,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/**
+ * Resolves with `read()` once it has returned the same non-zero value for `turns` event-loop
+ * turns in a row: how a test sees that a handler stopped being resumed.
+ */
+export async function steady(read: () => number, turns = 200): Promise<number> {
+  let last = read();
+  let same = 0;
+  while (same < turns) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const now = read();
+    same = now !== 0 && now === last ? same + 1 : 0;
+    last = now;
+  }
+  return last;
 }

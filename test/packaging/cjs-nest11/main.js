@@ -1,92 +1,20 @@
-// A CommonJS app on Nest 11 that uses nestjs-sijax as installed from the packed tarball. Plain
-// JavaScript, so the decorators are applied as functions. ../packaging.e2e-spec.ts starts it, reads
-// `PORT=<n>` from stdout and closes stdin to stop it.
+// A CommonJS app on Nest 11 that uses nestjs-sijax as installed from the packed tarball.
+// ../packaging.e2e-spec.ts starts it, reads `PORT=<n>` from stdout and closes stdin to stop it.
 'use strict';
 require('reflect-metadata');
-const { Controller, Get, HttpCode, Injectable, Module, Post } = require('@nestjs/common');
+const nest = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
-const { CometHandler, SijaxCallback, SijaxModule } = require('nestjs-sijax');
+const sijax = require('nestjs-sijax');
+const defineAppModule = require('../shared/app-module.cjs');
 
-/** What `@decorator` above a method does, by hand. */
-function decorateMethod(cls, key, ...decorators) {
-  for (const decorator of decorators.reverse()) {
-    const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, key);
-    Object.defineProperty(
-      cls.prototype,
-      key,
-      decorator(cls.prototype, key, descriptor) ?? descriptor,
-    );
-  }
-}
-
-/** Holds the Comet handler after each step until the test releases it (`POST /release`). */
-class Gate {
-  released = 0;
-  finished = false;
-  #waiters = [];
-
-  wait(step) {
-    if (this.released >= step) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ step, resolve }));
-  }
-
-  release() {
-    this.released++;
-    const ready = this.#waiters.filter(({ step }) => step <= this.released);
-    this.#waiters = this.#waiters.filter(({ step }) => step > this.released);
-    ready.forEach(({ resolve }) => resolve());
-    return { released: this.released, finished: this.finished };
-  }
-}
-const gate = new Gate();
-
-/** `@CometHandler()`: every public method is a Comet function. */
-class Counter {
-  async *count(response, n) {
-    for (let step = 1; step <= n; step++) {
-      response.html('#count', `${step} of ${n}`);
-      yield; // sends this step's chunk
-      await gate.wait(step); // held until the test has seen chunk `step`
-    }
-    gate.finished = true;
-  }
-}
-CometHandler()(Counter);
-
-/** `@Injectable()` with one `@SijaxCallback('hello')`. */
-class Greeter {
-  hello(response, name) {
-    response.alert(`Hello ${name}`);
-  }
-}
-Injectable()(Greeter);
-decorateMethod(Greeter, 'hello', SijaxCallback('hello'));
-
-/** The test's side door: releases the Comet handler's next step and reports what ran. */
-class GateController {
-  release() {
-    return gate.release();
-  }
-
-  state() {
-    return {
-      released: gate.released,
-      finished: gate.finished,
-      nest: require('@nestjs/core/package.json').version,
-      sijax: require.resolve('nestjs-sijax'),
-    };
-  }
-}
-Controller()(GateController);
-decorateMethod(GateController, 'release', Post('release'), HttpCode(200));
-decorateMethod(GateController, 'state', Get('state'));
-
-class AppModule {}
-Module({
-  imports: [SijaxModule.forRoot()],
-  controllers: [GateController],
-  providers: [Counter, Greeter],
-})(AppModule);
+const AppModule = defineAppModule({
+  nest,
+  sijax,
+  describe: () => ({
+    nest: require('@nestjs/core/package.json').version,
+    sijax: require.resolve('nestjs-sijax'),
+  }),
+});
 
 async function main() {
   const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
