@@ -53,9 +53,9 @@ export class SijaxControllerBase {
     if (res.destroyed) return;
     const context = this.dispatcher.prepare(call, request, response);
     if (context.streaming) {
-      this.streams.add(
-        new CometStream(this.dispatcher, context, res, (done) => this.streams.delete(done)),
-      );
+      const takeOver = this.options.streamTransport === 'socket';
+      const onEnd = (done: CometStream) => this.streams.delete(done);
+      this.streams.add(new CometStream(this.dispatcher, context, req, res, takeOver, onEnd));
       return;
     }
     const commands = await this.dispatcher.run(context);

@@ -16,9 +16,12 @@ import { argumentCountProblem } from './utils/parameter-count.util';
 /** Everything about one call while it runs. State is per call, never shared. */
 export interface SijaxCallContext {
   readonly call: SijaxCall;
-  /** The platform's request and response, as Nest guards expect them. */
+  /**
+   * The platform's request and response, as Nest guards expect them. The response is let go
+   * once the handler's pipeline has it, so a stream that owns its connection does not keep it.
+   */
   readonly request: unknown;
-  readonly platformResponse: unknown;
+  platformResponse: unknown;
   readonly response: SijaxResponse;
   readonly handler?: RegisteredHandler;
   /** Comet: answered as a stream of script chunks. */
@@ -150,7 +153,9 @@ export class SijaxDispatcher {
     return ok;
   }
 
-  private main({ call, handler, response, request, platformResponse }: SijaxCallContext): unknown {
+  private main(context: SijaxCallContext): unknown {
+    const { call, handler, response, request, platformResponse } = context;
+    context.platformResponse = undefined;
     const { events } = this.options;
     if (!handler) {
       this.logger.warn(UNKNOWN_FUNCTION(call.name));

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'http';
+import type { IncomingMessage, ServerResponse } from 'http';
 import type { Subscription } from 'rxjs';
 import { errorCommand } from '../errors/describe-failure';
 import type { SijaxCallContext, SijaxDispatcher } from '../sijax.dispatcher';
@@ -17,19 +17,21 @@ export class CometStream {
   constructor(
     dispatcher: SijaxDispatcher,
     private readonly context: SijaxCallContext,
+    req: IncomingMessage,
     res: ServerResponse,
+    takeOver: boolean,
     onEnd: (stream: CometStream) => void,
   ) {
-    const writer = (this.writer = new IframeStreamWriter(res, context));
+    // 'close' also follows a normal end; unsubscribing then is a no-op.
+    const onClose = () => {
+      this.subscription.unsubscribe();
+      onEnd(this);
+    };
+    const writer = (this.writer = new IframeStreamWriter(req, res, context, takeOver, onClose));
     this.subscription = dispatcher.stream(context, writer).subscribe({
       next: (batch) => writer.write(batch),
       error: () => writer.end(),
       complete: () => writer.end(),
-    });
-    // 'close' also follows a normal end; unsubscribing then is a no-op.
-    res.once('close', () => {
-      this.subscription.unsubscribe();
-      onEnd(this);
     });
   }
 

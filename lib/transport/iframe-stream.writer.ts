@@ -1,14 +1,20 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'crypto';
-import type { ServerResponse } from 'http';
+import type { IncomingMessage, ServerResponse } from 'http';
+import type { Socket } from 'net';
 import type { SijaxCommand } from '../response/sijax-command.interface';
 import type { SijaxCallContext, StreamGate } from '../sijax.dispatcher';
 import { describeFailure, errorCommand } from '../errors/describe-failure';
 import { HANDLER_FAILED } from '../sijax.messages';
+import { takeOverSocket } from './socket-takeover';
 import { createChunkFrame, firstChunkPadding, scriptChunk, type ChunkFrame } from './script-chunk';
 
 /** Node's default socket high-water mark: coalesced chunks never hold more than this. */
 const COALESCE_LIMIT = 16 * 1024;
+
+const CRLF = '\r\n';
+/** Ends a chunked body. */
+const LAST_CHUNK = '0\r\n\r\n';
 
 /** `compression` middleware adds `flush()`; calling it sends what it holds. */
 type FlushableResponse = ServerResponse & { flush?: () => void };
@@ -32,10 +38,13 @@ export function createNonce(): string {
   return randomBytes(16).toString('base64');
 }
 
+/** Where the bytes go: the response, or the connection itself once the stream owns it. */
+type Output = { write(data: string): boolean; readonly destroyed: boolean } & NodeJS.EventEmitter;
+
 /** Writes a Comet call's batches as `<script>` chunks of an HTML document, as they come. */
 export class IframeStreamWriter implements StreamGate {
   private readonly frame: ChunkFrame;
-  private readonly flushable: boolean;
+  private flushable: boolean;
   private readonly nonce = createNonce();
   private started = false;
   private blocked?: Promise<void>;
@@ -44,13 +53,25 @@ export class IframeStreamWriter implements StreamGate {
   private scheduled = false;
   /** Nothing written since the last heartbeat tick. */
   private silent = true;
+  /** The connection, once taken over (see `socket-takeover.ts`); until then the response. */
+  private socket?: Socket;
+  private chunked = false;
+  private ended = false;
 
+  /**
+   * `onClose` runs once, when the browser leaves or the stream has ended. `takeOver`: write to
+   * the connection itself when Node allows it (the `streamTransport: 'socket'` option).
+   */
   constructor(
-    private readonly res: FlushableResponse,
+    private readonly req: IncomingMessage,
+    private res: FlushableResponse | undefined,
     private readonly context: SijaxCallContext,
+    private readonly takeOver: boolean,
+    private readonly onClose: () => void,
   ) {
     this.frame = createChunkFrame(context.call.callId, this.nonce);
-    this.flushable = typeof res.flush === 'function';
+    this.flushable = typeof res!.flush === 'function';
+    res!.once('close', this.closed);
   }
 
   /** Resolves once the socket drains (or closes) after a write it could not take at once. */
@@ -69,10 +90,13 @@ export class IframeStreamWriter implements StreamGate {
   }
 
   end(): void {
-    if (this.res.writableEnded || this.res.destroyed) return;
+    if (this.gone()) return;
     if (!this.started) this.pending = this.start();
     this.flush();
-    this.res.end();
+    this.ended = true;
+    if (!this.socket) this.res!.end();
+    else if (this.chunked) this.socket.end(LAST_CHUNK);
+    else this.socket.end();
   }
 
   /**
@@ -82,7 +106,7 @@ export class IframeStreamWriter implements StreamGate {
    */
   private send(chunk: string): void {
     // The browser left, or the stream ended as shutdown began: nothing may be written.
-    if (this.res.writableEnded || this.res.destroyed) return;
+    if (this.gone()) return;
     this.silent = false;
     if (!this.started) chunk = this.start() + chunk;
     this.pending += chunk;
@@ -100,19 +124,63 @@ export class IframeStreamWriter implements StreamGate {
 
   private flush(): void {
     const data = this.pending;
-    if (!data || this.res.writableEnded || this.res.destroyed) return;
+    if (!data || this.gone()) return;
     this.pending = '';
-    if (!this.res.write(data) && !this.blocked) this.blocked = this.drained();
-    if (this.flushable) this.res.flush!();
+    const { socket } = this;
+    const accepted = socket
+      ? socket.write(
+          this.chunked ? Buffer.byteLength(data).toString(16) + CRLF + data + CRLF : data,
+        )
+      : this.res!.write(data);
+    if (!accepted && !this.blocked) this.blocked = this.drained(socket ?? this.res!);
+    if (this.flushable) this.res!.flush!();
+  }
+
+  private gone(): boolean {
+    const output: Output = this.socket ?? this.res!;
+    return this.ended || output.destroyed || (!this.socket && this.res!.writableEnded);
   }
 
   private start(): string {
     this.started = true;
-    this.res.socket?.setNoDelay(true);
+    const res = this.res!;
+    const { status } = this.context;
     // A Nest exception filter of the app may have answered already; never write headers twice.
-    if (!this.res.headersSent) this.res.writeHead(this.context.status, cometHeaders(this.nonce));
+    if (res.headersSent) return firstChunkPadding(this.nonce);
+    const headers = cometHeaders(this.nonce);
+    const taken = this.takeOver && takeOverSocket(this.req, res, status, headers);
+    if (taken) {
+      this.adopt(taken.socket, taken.chunked);
+    } else {
+      res.socket?.setNoDelay(true);
+      res.writeHead(status, headers);
+    }
     return firstChunkPadding(this.nonce);
   }
+
+  /**
+   * From now on the stream writes to `socket`. The response is let go (it is what an idle
+   * stream would otherwise hold on to), unless somebody listens for its end: they hear it.
+   */
+  private adopt(socket: Socket, chunked: boolean): void {
+    const res = this.res!;
+    res.removeListener('close', this.closed);
+    const observer = res.listenerCount('finish') + res.listenerCount('close') > 0 ? res : undefined;
+    this.socket = socket;
+    this.chunked = chunked;
+    this.res = undefined;
+    this.flushable = false;
+    socket.once('close', () => {
+      if (this.ended) observer?.emit('finish');
+      observer?.emit('close');
+      this.closed();
+    });
+  }
+
+  private readonly closed = (): void => {
+    this.ended = true;
+    this.onClose();
+  };
 
   private serialize(batch: readonly SijaxCommand[]): string {
     try {
@@ -124,7 +192,7 @@ export class IframeStreamWriter implements StreamGate {
     }
   }
 
-  private drained(): Promise<void> {
+  private drained(output: Output): Promise<void> {
     return new Promise((resolve) => {
       let waiting = true;
       // Separate calls, no chaining: `compression` hands 'drain' listeners to its zlib stream and
@@ -132,12 +200,12 @@ export class IframeStreamWriter implements StreamGate {
       const done = () => {
         if (!waiting) return;
         waiting = false;
-        this.res.removeListener('close', done);
+        output.removeListener('close', done);
         this.blocked = undefined;
         resolve();
       };
-      this.res.once('drain', done);
-      this.res.once('close', done);
+      output.once('drain', done);
+      output.once('close', done);
     });
   }
 }
