@@ -50,5 +50,6 @@ export class CometStream {
     );
     await Promise.race([this.context.settled, timeout]);
     clearTimeout(timer);
+    this.writer.abandon();
   }
 }

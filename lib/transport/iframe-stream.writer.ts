@@ -94,9 +94,18 @@ export class IframeStreamWriter implements StreamGate {
     if (!this.started) this.pending = this.start();
     this.flush();
     this.ended = true;
-    if (!this.socket) this.res!.end();
-    else if (this.chunked) this.socket.end(LAST_CHUNK);
-    else this.socket.end();
+    const { socket } = this;
+    if (!socket) return void this.res!.end();
+    // As Node does for a `Connection: close` response: closed once all is sent, not when the
+    // client gets round to closing its side (HTTP servers allow half-open connections).
+    const close = () => socket.destroy();
+    if (this.chunked) socket.end(LAST_CHUNK, close);
+    else socket.end(close);
+  }
+
+  /** Shutdown: a connection this stream owns closes now, even if its client stopped reading. */
+  abandon(): void {
+    this.socket?.destroy();
   }
 
   /**

@@ -3,6 +3,7 @@ import {
   type CanActivate,
   type ExecutionContext,
   type INestApplication,
+  type NestApplicationOptions,
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
@@ -14,7 +15,7 @@ import type { SijaxModuleOptions } from '../../lib';
 import { testAppModule } from '../fixtures/test-app.module';
 import { Probe } from '../fixtures/test-handlers';
 import { baseUrl, ChunkReader, parseChunks, sijaxBody } from '../utils/http-client';
-import { until } from '../utils/latch';
+import { steady, until } from '../utils/latch';
 import { createTestApp, PLATFORM } from '../utils/test-app';
 
 setFlagsFromString('--expose-gc');
@@ -80,10 +81,11 @@ describe('Comet streams that own their connection', () => {
   async function start(
     options: SijaxModuleOptions = {},
     beforeListen?: (app: INestApplication) => void,
+    appOptions: NestApplicationOptions = {},
   ): Promise<void> {
     const providers = [ResponseWatch, { provide: APP_GUARD, useExisting: ResponseWatch }];
     const imports = [testAppModule(options, { providers })];
-    app = createTestApp(await Test.createTestingModule({ imports }).compile());
+    app = createTestApp(await Test.createTestingModule({ imports }).compile(), appOptions);
     beforeListen?.(app);
     await app.listen(0, '127.0.0.1');
     probe = app.get(Probe);
@@ -207,5 +209,26 @@ describe('Comet streams that own their connection', () => {
     probe.latch(1).open();
     await until(() => probe.finallyRan);
     expect(probe.finished).toBe(false);
+  });
+
+  it('app.close() does not wait for a client that stopped reading', async () => {
+    // Nest's forceCloseConnections would close it; without it, the stream itself must.
+    await start({ heartbeatMs: false }, undefined, { forceCloseConnections: false });
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.on('error', () => undefined);
+    const body = sijaxBody('flood', [1_000_000]);
+    socket.write(
+      'POST /sijax HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+        `Content-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.pause();
+    await steady(() => probe.floodSteps);
+    const started = Date.now();
+    await app.close();
+    expect(Date.now() - started).toBeLessThan(5000);
+    socket.resume(); // to read the server's close
+    await closed;
   });
 });
