@@ -146,7 +146,7 @@ try {
   }
   if (only.includes('idle')) {
     log(`4. Idle streams: ${config.idle.streams} open, a fresh server per round`);
-    const idle = ['raw', 'raw-batched', 'nest-hold', 'sijax'].map((kind) => ({ key: kind, kind }));
+    const idle = ['raw', 'nest-hold', 'sijax'].map((kind) => ({ key: kind, kind }));
     figures.idleStreams = await measureIdleStreams(idle, { ...config.idle, log });
   }
   if (only.includes('plain')) {

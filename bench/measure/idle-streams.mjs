@@ -1,6 +1,10 @@
 // Figure 4: memory per open idle stream, and event-loop delay while `streams` of them are open.
 // Idle: the handler sent one chunk and awaits a promise that the runner resolves (the 'release'
 // gate). Every round gets a fresh server process, as RSS rarely shrinks back after a round.
+// Memory is read twice: right after the streams opened (full collections, which leave the heap
+// fragmented by the garbage the opening left), and settled after the hold: an idle process gets
+// V8's compacting, memory-reducing collection within seconds by itself (V8's memory reducer);
+// the server runs that collection directly, before and after, rather than wait for it.
 import { StreamExchange, openMany, streamBody } from '../lib/http-client.mjs';
 import { startServer } from '../lib/processes.mjs';
 import { median } from '../lib/stats.mjs';
@@ -32,16 +36,20 @@ async function idleRound(kind, { streams, holdMs }) {
     const warmUp = await openIdle(server, 100);
     await warmUp.release();
     const before = await server.call('mem');
+    const settledBefore = await server.call('mem', 'settled');
     const { openMs, release } = await openIdle(server, streams);
     const after = await server.call('mem');
     await server.call('eld-start');
     await sleep(holdMs);
     const eventLoopDelay = await server.call('eld-stop');
+    const settled = await server.call('mem', 'settled');
     await release();
+    const per = (field, from, to) => (to[field] - from[field]) / streams;
     return {
-      rssPerStream: (after.rss - before.rss) / streams,
-      heapPerStream: (after.heapUsed - before.heapUsed) / streams,
-      externalPerStream: (after.external - before.external) / streams,
+      rssPerStream: per('rss', settledBefore, settled),
+      heapPerStream: per('heapUsed', settledBefore, settled),
+      rssAtOpen: per('rss', before, after),
+      heapAtOpen: per('heapUsed', before, after),
       eldP99: eventLoopDelay.p99,
       openMs,
     };
@@ -50,15 +58,19 @@ async function idleRound(kind, { streams, holdMs }) {
   }
 }
 
-/** Returns `{ [kind]: { rssPerStream, heapPerStream, eldP99, openMs (medians), rounds } }`. */
+/**
+ * Returns `{ [kind]: { rssPerStream, heapPerStream (settled), rssAtOpen, heapAtOpen, eldP99, openMs
+ * (medians), rounds } }`.
+ */
 export async function measureIdleStreams(kinds, options) {
   const { rounds, log } = options;
   const results = Object.fromEntries(kinds.map(({ key }) => [key, []]));
   for (let r = 1; r <= rounds; r++) {
     for (const { key, kind } of kinds) results[key].push(await idleRound(kind, options));
     const line = kinds.map(({ key }) => {
-      const { rssPerStream, heapPerStream, eldP99 } = results[key].at(-1);
-      return `${key} rss ${(rssPerStream / 1024).toFixed(1)} KiB heap ${(heapPerStream / 1024).toFixed(1)} KiB eld-p99 ${eldP99.toFixed(2)} ms`;
+      const { rssPerStream, heapPerStream, rssAtOpen, eldP99 } = results[key].at(-1);
+      const kib = (bytes) => (bytes / 1024).toFixed(1);
+      return `${key} rss ${kib(rssPerStream)} KiB (at open ${kib(rssAtOpen)}) heap ${kib(heapPerStream)} KiB eld-p99 ${eldP99.toFixed(2)} ms`;
     });
     log(`  round ${r}/${rounds}: ${line.join(', ')}`);
   }
@@ -68,7 +80,8 @@ export async function measureIdleStreams(kinds, options) {
     summary[key] = {
       rssPerStream: pick('rssPerStream'),
       heapPerStream: pick('heapPerStream'),
-      externalPerStream: pick('externalPerStream'),
+      rssAtOpen: pick('rssAtOpen'),
+      heapAtOpen: pick('heapAtOpen'),
       eldP99: pick('eldP99'),
       openMs: pick('openMs'),
       rounds: list,
