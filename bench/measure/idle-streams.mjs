@@ -1,15 +1,23 @@
 // Figure 4: memory per open idle stream, and event-loop delay while `streams` of them are open.
 // Idle: the handler sent one chunk and awaits a promise that the runner resolves (the 'release'
 // gate). Every round gets a fresh server process, as RSS rarely shrinks back after a round.
-// Memory is read twice: right after the streams opened (full collections, which leave the heap
-// fragmented by the garbage the opening left), and settled after the hold: an idle process gets
-// V8's compacting, memory-reducing collection within seconds by itself (V8's memory reducer);
-// the server runs that collection directly, before and after, rather than wait for it.
+// Memory is read twice, each time after full collections: right after the streams opened, and
+// settled, once the process has been idle for SETTLE_MS. An idle Node process gets V8's memory
+// reducer by itself (a compacting collection some 8 to 12 s after a full one), which returns the
+// pages that the garbage of the opening left fragmented; the settled reading is what the streams
+// hold. The baseline before opening is read settled too.
 import { StreamExchange, openMany, streamBody } from '../lib/http-client.mjs';
 import { startServer } from '../lib/processes.mjs';
 import { median } from '../lib/stats.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const SETTLE_MS = 12_000;
+
+/** Memory once SETTLE_MS have passed since `since`, a full collection (which arms the reducer). */
+async function settledMemory(server, since) {
+  await sleep(since + SETTLE_MS - performance.now());
+  return server.call('mem');
+}
 
 async function openIdle(server, count) {
   const body = streamBody('idle', 1);
@@ -35,19 +43,21 @@ async function idleRound(kind, { streams, holdMs }) {
   try {
     const warmUp = await openIdle(server, 100);
     await warmUp.release();
-    const before = await server.call('mem');
-    const settledBefore = await server.call('mem', 'settled');
+    const collected = performance.now();
+    await server.call('mem');
+    const before = await settledMemory(server, collected);
     const { openMs, release } = await openIdle(server, streams);
+    const opened = performance.now();
     const after = await server.call('mem');
     await server.call('eld-start');
     await sleep(holdMs);
     const eventLoopDelay = await server.call('eld-stop');
-    const settled = await server.call('mem', 'settled');
+    const settled = await settledMemory(server, opened);
     await release();
     const per = (field, from, to) => (to[field] - from[field]) / streams;
     return {
-      rssPerStream: per('rss', settledBefore, settled),
-      heapPerStream: per('heapUsed', settledBefore, settled),
+      rssPerStream: per('rss', before, settled),
+      heapPerStream: per('heapUsed', before, settled),
       rssAtOpen: per('rss', before, after),
       heapAtOpen: per('heapUsed', before, after),
       eldP99: eventLoopDelay.p99,

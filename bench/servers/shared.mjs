@@ -105,11 +105,8 @@ const delayMs = (ns) => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
 function control(cmd, arg) {
   switch (cmd) {
     case 'mem':
-      // 'settled': the compacting collection V8's memory reducer runs on an idle process by
-      // itself within seconds; otherwise full collections that leave fragmentation in place.
-      if (arg === 'settled')
-        global.gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-      else (global.gc?.(), global.gc?.());
+      global.gc?.();
+      global.gc?.();
       return process.memoryUsage();
     case 'eld-start':
       eld.reset();
