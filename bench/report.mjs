@@ -3,15 +3,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR } from './lib/processes.mjs';
 
-// "Raw Node" is the limit: (a2), which coalesces chunks as the library does. Ratios against the
-// naive (a) are printed for information only, except for idle streams, where (a) and (a2) are
-// the same server (one chunk written, then nothing), so only (a) is run.
+// "Raw Node" is (a), as the issue defines it: a raw Node server writing the same script chunks,
+// one `write()` each. (a2) also coalesces the chunks of a tick as this library does: a stricter
+// limit, whose ratios are printed for information. For idle streams (a) and (a2) are the same
+// server (one chunk written, then nothing), so only (a) is run.
 const TARGETS = [
-  ['throughput: Comet / raw Node', (r) => r.throughput?.['c/a2'], '>=', 0.9],
+  ['throughput: Comet / raw Node', (r) => r.throughput?.['c/a'], '>=', 0.9],
   ['throughput: Comet / Nest @Sse', (r) => r.throughput?.['c/b1'], '>=', 2],
   ['throughput: Comet / Nest 12 streaming', (r) => r.throughput?.['c/b2'], '>=', 1],
-  ['first chunk: Comet - raw Node (ms)', (r) => r.firstChunk?.['c-a2'], '<=', 0.5],
-  ['latency p99: Comet - raw Node (ms)', (r) => r.latency?.['p99 c-a2'], '<=', 2],
+  ['first chunk: Comet - raw Node (ms)', (r) => r.firstChunk?.['c-a'], '<=', 0.5],
+  ['latency p99: Comet - raw Node (ms)', (r) => r.latency?.['p99 c-a'], '<=', 2],
   ['RSS per idle stream: Comet / raw Node', (r) => r.idleStreams?.['rss c/a'], '<=', 1.25],
   ['plain calls: Sijax / Nest @Post', (r) => r.plainCalls?.['sijax/nest'], '>=', 0.95],
 ];
@@ -114,7 +115,7 @@ export function printReport({ figures, ratios, targets, parity }, log) {
   const width = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
   log('\nFigures (medians over rounds)');
   for (const [a, b, c] of rows) log(`  ${a.padEnd(width[0])}  ${b.padEnd(width[1])}  ${c}`);
-  log('\nRatios (a: raw Node, naive; a2: raw Node, batched, the limit; e: bare Nest, held)');
+  log('\nRatios (a: raw Node; a2: raw Node that also batches, stricter; e: bare Nest, held)');
   for (const [figure, values] of Object.entries(ratios)) {
     const shown = Object.entries(values).filter(([k]) => !SHARE_KEYS.includes(k));
     log(`  ${figure}: ${shown.map(([k, v]) => `${k} = ${fixed(v, 3)}`).join(', ')}`);
