@@ -45,7 +45,7 @@ const config = quick
       throughput: { n: 20_000, rounds: 5 },
       firstChunk: { requests: 200, rounds: 4 },
       latency: { streams: 200, ticks: 20, interval: 100, rounds: 3 },
-      idle: { streams: 1_000, holdMs: 2_000, rounds: 3 },
+      idle: { streams: 1_000, holdMs: 2_000, rounds: 2 },
       plain: { seconds: 3, rounds: 3, connections: 50 },
     }
   : {
