@@ -53,6 +53,7 @@ describe("Comet under helmet's default Content-Security-Policy (Chromium)", () =
   });
 
   it('runs every chunk of a Comet call in the iframe, with no policy violation', async () => {
+    const cometResponse = page.waitForResponse((response) => response.url().endsWith('/sijax'));
     const value = await page.evaluate(async () => {
       const seen: string[] = [];
       const observer = new MutationObserver(() =>
@@ -69,6 +70,10 @@ describe("Comet under helmet's default Content-Security-Policy (Chromium)", () =
     });
     expect(value).toEqual(['0', '1', '2']);
     expect(violations).toEqual([]);
+    // The stream owned its connection (no compression here): the browser read its own chunking.
+    const headers = await (await cometResponse).allHeaders();
+    expect(headers.connection).toBe('close');
+    expect(headers['transfer-encoding']).toBe('chunked');
   });
 
   it('returns values through a Comet call and reports handler errors', async () => {
