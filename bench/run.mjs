@@ -53,7 +53,7 @@ const config = quick
       firstChunk: { requests: 200, rounds: 4 },
       latency: { streams: 1_000, ticks: 30, interval: 100, rounds: 5 },
       idle: { streams: 10_000, holdMs: 5_000, rounds: 3 },
-      plain: { seconds: 10, rounds: 3, connections: 50 },
+      plain: { seconds: 10, rounds: 5, connections: 50 },
     };
 
 const log = (line) => console.log(line);
