@@ -7,7 +7,10 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
+import { readFileSync } from 'fs';
 import type { ServerResponse } from 'http';
+import { request as httpsRequest } from 'https';
+import { join } from 'path';
 import { connect } from 'net';
 import { setFlagsFromString } from 'v8';
 import { runInNewContext } from 'vm';
@@ -47,6 +50,7 @@ class ResponseWatch implements CanActivate {
 }
 
 type Reply = { statusCode: number };
+type Headers = import('http').IncomingHttpHeaders;
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -96,6 +100,34 @@ describe('Comet streams that own their connection', () => {
   afterEach(() => app.close());
 
   if (PLATFORM === 'express') {
+    it('takes over a TLS connection the same way (HTTPS)', async () => {
+      const tls = join(__dirname, '../fixtures/tls');
+      const cert = readFileSync(join(tls, 'cert.pem'));
+      const httpsOptions = { key: readFileSync(join(tls, 'key.pem')), cert };
+      await start({}, undefined, { httpsOptions });
+      const secureUrl = url.replace('http:', 'https:');
+      const { headers, text } = await new Promise<{ headers: Headers; text: string }>(
+        (resolve, reject) => {
+          const req = httpsRequest(secureUrl, {
+            method: 'POST',
+            ca: cert,
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          });
+          req.on('response', (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () => resolve({ headers: res.headers, text: body }));
+          });
+          req.on('error', reject);
+          req.end(sijaxBody('tail'));
+        },
+      );
+      expect(headers.connection).toBe('close');
+      expect(headers['transfer-encoding']).toBe('chunked');
+      expect(parseChunks(text)).toHaveLength(2);
+    });
+
     it('answers with Connection: close and a chunked body, and lets the response go while open (Express)', async () => {
       await start();
       const reader = new ChunkReader(url, sijaxBody('run', [2]));
