@@ -1,10 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { request, type Server } from 'http';
-import { setFlagsFromString } from 'v8';
-import { runInNewContext } from 'vm';
 import { OpenCometStreams } from '../../lib/transport/open-comet-streams';
 import { LeakHandlers, LifecycleProbe, lifecycleModule } from '../fixtures/lifecycle-handlers';
 import { baseUrl, sijaxBody } from '../utils/http-client';
+import { collectGarbage, nextTurn } from '../utils/gc';
 import { startApp } from '../utils/test-app';
 
 const STREAMS = 2000;
@@ -12,22 +11,6 @@ const WARM_UP = 200;
 const CONCURRENCY = 100;
 const HEAP_MARGIN_MB = 5;
 const TIMER_SLACK = 5;
-
-/** Jest's workers run without --expose-gc: set the flag, then take `gc` from a fresh context. */
-function exposeGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Full collections with event-loop turns between them, so finalizers and weak refs settle. */
-async function collectGarbage(gc: () => void): Promise<void> {
-  for (let i = 0; i < 6; i++) {
-    gc();
-    await nextTurn();
-  }
-}
 
 /** Timers keeping the process alive (per-call limits are such timers). */
 const activeTimeouts = () =>
@@ -115,10 +98,9 @@ describe('No leaks over many Comet streams closed by the browser', () => {
   }
 
   it(`${STREAMS} streams leave no running handler, open stream, timer or connection, and heap growth < ${HEAP_MARGIN_MB} MB after GC`, async () => {
-    const gc = exposeGc();
     await openStreams(WARM_UP);
     await settled(WARM_UP);
-    await collectGarbage(gc);
+    await collectGarbage();
     const timersBefore = activeTimeouts();
     const heapBefore = process.memoryUsage().heapUsed;
 
@@ -127,7 +109,7 @@ describe('No leaks over many Comet streams closed by the browser', () => {
     await settled(WARM_UP + STREAMS);
     const elapsed = Date.now() - startedAt;
 
-    await collectGarbage(gc);
+    await collectGarbage();
     const growth = process.memoryUsage().heapUsed - heapBefore;
     // A per-call timer left behind would add one per stream (2,000); the slack is for the odd
     // unrelated timer of the test process (jest, the platform) armed or expired meanwhile.

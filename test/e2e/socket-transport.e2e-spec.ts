@@ -12,17 +12,13 @@ import type { ServerResponse } from 'http';
 import { request as httpsRequest } from 'https';
 import { join } from 'path';
 import { connect } from 'net';
-import { setFlagsFromString } from 'v8';
-import { runInNewContext } from 'vm';
 import type { SijaxModuleOptions } from '../../lib';
 import { testAppModule } from '../fixtures/test-app.module';
 import { Probe } from '../fixtures/test-handlers';
 import { baseUrl, ChunkReader, parseChunks, sijaxBody } from '../utils/http-client';
 import { steady, until } from '../utils/latch';
+import { collectGarbage } from '../utils/gc';
 import { createTestApp, PLATFORM } from '../utils/test-app';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 /** Node's response under Express's (which is one) or Fastify's reply. */
 const rawResponse = (context: ExecutionContext) => {
@@ -51,17 +47,6 @@ class ResponseWatch implements CanActivate {
 
 type Reply = { statusCode: number };
 type Headers = import('http').IncomingHttpHeaders;
-
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
-/** `deref()` keeps its target for the rest of the turn, so collect on a turn of its own. */
-async function collectGarbage(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    await nextTurn();
-    gc();
-  }
-  await nextTurn();
-}
 
 /** A raw HTTP exchange, to see the framing itself (Node's client would hide it). */
 function rawExchange(port: number, head: string, body: string): Promise<string> {
