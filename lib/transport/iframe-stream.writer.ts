@@ -1,23 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
-import type { Socket } from 'net';
 import type { SijaxCommand } from '../response/sijax-command.interface';
 import type { SijaxCallContext, StreamGate } from '../sijax.dispatcher';
 import { describeFailure, errorCommand } from '../errors/describe-failure';
 import { HANDLER_FAILED } from '../sijax.messages';
 import { takeOverSocket } from './socket-takeover';
+import { ResponseOutput, SocketOutput, type StreamOutput } from './stream-output';
 import { createChunkFrame, firstChunkPadding, scriptChunk, type ChunkFrame } from './script-chunk';
 
 /** Node's default socket high-water mark: coalesced chunks never hold more than this. */
 const COALESCE_LIMIT = 16 * 1024;
-
-const CRLF = '\r\n';
-/** Ends a chunked body. */
-const LAST_CHUNK = '0\r\n\r\n';
-
-/** `compression` middleware adds `flush()`; calling it sends what it holds. */
-type FlushableResponse = ServerResponse & { flush?: () => void };
 
 /**
  * Headers of an iframe document: never cached or buffered, only framed by its own origin, and
@@ -38,14 +31,12 @@ export function createNonce(): string {
   return randomBytes(16).toString('base64');
 }
 
-/** Where the bytes go: the response, or the connection itself once the stream owns it. */
-type Output = { write(data: string): boolean; readonly destroyed: boolean } & NodeJS.EventEmitter;
-
 /** Writes a Comet call's batches as `<script>` chunks of an HTML document, as they come. */
 export class IframeStreamWriter implements StreamGate {
   private readonly frame: ChunkFrame;
-  private flushable: boolean;
   private readonly nonce = createNonce();
+  /** The response; once the stream owns its connection (`streamTransport: 'socket'`), that. */
+  private output: StreamOutput;
   private started = false;
   private blocked?: Promise<void>;
   /** Chunks waiting for the end of the tick. */
@@ -53,25 +44,23 @@ export class IframeStreamWriter implements StreamGate {
   private scheduled = false;
   /** Nothing written since the last heartbeat tick. */
   private silent = true;
-  /** The connection, once taken over (see `socket-takeover.ts`); until then the response. */
-  private socket?: Socket;
-  private chunked = false;
+  /** Ended here, or the browser left. */
   private ended = false;
 
   /**
    * `onClose` runs once, when the browser leaves or the stream has ended. `takeOver`: write to
-   * the connection itself when Node allows it (the `streamTransport: 'socket'` option).
+   * the connection itself when Node allows it.
    */
   constructor(
     private readonly req: IncomingMessage,
-    private res: FlushableResponse | undefined,
+    res: ServerResponse,
     private readonly context: SijaxCallContext,
     private readonly takeOver: boolean,
     private readonly onClose: () => void,
   ) {
     this.frame = createChunkFrame(context.call.callId, this.nonce);
-    this.flushable = typeof res!.flush === 'function';
-    res!.once('close', this.closed);
+    this.output = new ResponseOutput(res);
+    res.once('close', this.closed);
   }
 
   /** Resolves once the socket drains (or closes) after a write it could not take at once. */
@@ -94,18 +83,12 @@ export class IframeStreamWriter implements StreamGate {
     if (!this.started) this.pending = this.start();
     this.flush();
     this.ended = true;
-    const { socket } = this;
-    if (!socket) return void this.res!.end();
-    // As Node does for a `Connection: close` response: closed once all is sent, not when the
-    // client gets round to closing its side (HTTP servers allow half-open connections).
-    const close = () => socket.destroy();
-    if (this.chunked) socket.end(LAST_CHUNK, close);
-    else socket.end(close);
+    this.output.end();
   }
 
   /** Shutdown: a connection this stream owns closes now, even if its client stopped reading. */
   abandon(): void {
-    this.socket?.destroy();
+    if (this.output instanceof SocketOutput) this.output.emitter.destroy();
   }
 
   /**
@@ -135,31 +118,24 @@ export class IframeStreamWriter implements StreamGate {
     const data = this.pending;
     if (!data || this.gone()) return;
     this.pending = '';
-    const { socket } = this;
-    const accepted = socket
-      ? socket.write(
-          this.chunked ? Buffer.byteLength(data).toString(16) + CRLF + data + CRLF : data,
-        )
-      : this.res!.write(data);
-    if (!accepted && !this.blocked) this.blocked = this.drained(socket ?? this.res!);
-    if (this.flushable) this.res!.flush!();
+    if (!this.output.write(data) && !this.blocked) this.blocked = this.drained(this.output);
   }
 
   private gone(): boolean {
-    const output: Output = this.socket ?? this.res!;
-    return this.ended || output.destroyed || (!this.socket && this.res!.writableEnded);
+    return this.ended || this.output.gone;
   }
 
+  /** Runs once, on the first write, while the output is still the response. */
   private start(): string {
     this.started = true;
-    const res = this.res!;
-    const { status } = this.context;
+    const res = (this.output as ResponseOutput).emitter;
     // A Nest exception filter of the app may have answered already; never write headers twice.
     if (res.headersSent) return firstChunkPadding(this.nonce);
+    const { status } = this.context;
     const headers = cometHeaders(this.nonce);
     const taken = this.takeOver && takeOverSocket(this.req, res, status, headers);
     if (taken) {
-      this.adopt(taken.socket, taken.chunked);
+      this.adopt(res, new SocketOutput(taken.socket, taken.chunked));
     } else {
       res.socket?.setNoDelay(true);
       res.writeHead(status, headers);
@@ -168,18 +144,14 @@ export class IframeStreamWriter implements StreamGate {
   }
 
   /**
-   * From now on the stream writes to `socket`. The response is let go (it is what an idle
-   * stream would otherwise hold on to), unless somebody listens for its end: they hear it.
+   * From now on the stream writes to the connection. The response is let go (it is what an
+   * idle stream would otherwise hold on to), unless somebody listens for its end: they hear it.
    */
-  private adopt(socket: Socket, chunked: boolean): void {
-    const res = this.res!;
+  private adopt(res: ServerResponse, output: SocketOutput): void {
     res.removeListener('close', this.closed);
     const observer = res.listenerCount('finish') + res.listenerCount('close') > 0 ? res : undefined;
-    this.socket = socket;
-    this.chunked = chunked;
-    this.res = undefined;
-    this.flushable = false;
-    socket.once('close', () => {
+    this.output = output;
+    output.emitter.once('close', () => {
       if (this.ended) observer?.emit('finish');
       observer?.emit('close');
       this.closed();
@@ -201,7 +173,7 @@ export class IframeStreamWriter implements StreamGate {
     }
   }
 
-  private drained(output: Output): Promise<void> {
+  private drained({ emitter }: StreamOutput): Promise<void> {
     return new Promise((resolve) => {
       let waiting = true;
       // Separate calls, no chaining: `compression` hands 'drain' listeners to its zlib stream and
@@ -209,12 +181,12 @@ export class IframeStreamWriter implements StreamGate {
       const done = () => {
         if (!waiting) return;
         waiting = false;
-        output.removeListener('close', done);
+        emitter.removeListener('close', done);
         this.blocked = undefined;
         resolve();
       };
-      output.once('drain', done);
-      output.once('close', done);
+      emitter.once('drain', done);
+      emitter.once('close', done);
     });
   }
 }
