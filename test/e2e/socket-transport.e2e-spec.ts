@@ -8,7 +8,7 @@ import {
 import { APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { readFileSync } from 'fs';
-import type { ServerResponse } from 'http';
+import type { IncomingHttpHeaders, ServerResponse } from 'http';
 import { request as httpsRequest } from 'https';
 import { join } from 'path';
 import { connect } from 'net';
@@ -46,7 +46,6 @@ class ResponseWatch implements CanActivate {
 }
 
 type Reply = { statusCode: number };
-type Headers = import('http').IncomingHttpHeaders;
 
 /** A raw HTTP exchange, to see the framing itself (Node's client would hide it). */
 function rawExchange(port: number, head: string, body: string): Promise<string> {
@@ -91,7 +90,7 @@ describe('Comet streams that own their connection', () => {
       const httpsOptions = { key: readFileSync(join(tls, 'key.pem')), cert };
       await start({}, undefined, { httpsOptions });
       const secureUrl = url.replace('http:', 'https:');
-      const { headers, text } = await new Promise<{ headers: Headers; text: string }>(
+      const { headers, text } = await new Promise<{ headers: IncomingHttpHeaders; text: string }>(
         (resolve, reject) => {
           const req = httpsRequest(secureUrl, {
             method: 'POST',
