@@ -12,7 +12,6 @@ export class SijaxOptions {
   readonly maxJsonDepth: number = SIJAX_DEFAULTS.maxJsonDepth;
   readonly timeoutMs?: number;
   readonly heartbeatMs: number | false;
-  readonly streamTransport: 'socket' | 'response';
   readonly csrf: { trustedOrigins: ReadonlySet<string>; token: boolean } | false;
 
   constructor(@Inject(SIJAX_MODULE_OPTIONS) options: SijaxModuleOptions) {
@@ -24,7 +23,6 @@ export class SijaxOptions {
     this.bodyLimit = options.bodyLimit ?? SIJAX_DEFAULTS.bodyLimit;
     this.timeoutMs = options.timeoutMs;
     this.heartbeatMs = options.heartbeatMs ?? SIJAX_DEFAULTS.heartbeatMs;
-    this.streamTransport = options.streamTransport ?? SIJAX_DEFAULTS.streamTransport;
     const csrf = options.csrf ?? {};
     this.csrf = csrf && {
       trustedOrigins: new Set(csrf.trustedOrigins ?? []),

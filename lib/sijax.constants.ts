@@ -44,5 +44,4 @@ export const SIJAX_DEFAULTS = {
   bodyLimit: 1024 * 1024,
   heartbeatMs: 15_000,
   maxJsonDepth: 64,
-  streamTransport: 'socket',
 } as const;

@@ -53,9 +53,8 @@ export class SijaxControllerBase {
     if (res.destroyed) return;
     const context = this.dispatcher.prepare(call, request, response);
     if (context.streaming) {
-      const takeOver = this.options.streamTransport === 'socket';
       const onEnd = (done: CometStream) => this.streams.delete(done);
-      this.streams.add(new CometStream(this.dispatcher, context, req, res, takeOver, onEnd));
+      this.streams.add(new CometStream(this.dispatcher, context, res, onEnd));
       return;
     }
     const commands = await this.dispatcher.run(context);

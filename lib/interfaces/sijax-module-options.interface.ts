@@ -28,15 +28,6 @@ export interface SijaxModuleOptions {
   timeoutMs?: number;
   /** No Comet stream stays silent longer than this (ms): a harmless newline is sent; `false` for none. @default 15000 */
   heartbeatMs?: number | false;
-  /**
-   * How Comet streams write once their headers are out. `'socket'`: straight to the connection,
-   * which the stream then owns (Node's HTTP server and the framework let go of the request's
-   * response and parser, so an idle stream costs a few KiB; the connection closes when the
-   * stream ends). It falls back to `'response'` by itself whenever a middleware wraps
-   * `res.write` (e.g. `compression`). `'response'`: always through Node's `res.write`.
-   * @default 'socket'
-   */
-  streamTransport?: 'socket' | 'response';
   /** Cross-site call protection; `false` turns it off (not recommended). @default {} */
   csrf?: SijaxCsrfOptions | false;
 }

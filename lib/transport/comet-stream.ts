@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'http';
+import type { ServerResponse } from 'http';
 import type { Subscription } from 'rxjs';
 import { errorCommand } from '../errors/describe-failure';
 import type { SijaxCallContext, SijaxDispatcher } from '../sijax.dispatcher';
@@ -17,9 +17,7 @@ export class CometStream {
   constructor(
     dispatcher: SijaxDispatcher,
     private readonly context: SijaxCallContext,
-    req: IncomingMessage,
     res: ServerResponse,
-    takeOver: boolean,
     onEnd: (stream: CometStream) => void,
   ) {
     // 'close' also follows a normal end; unsubscribing then is a no-op.
@@ -27,7 +25,7 @@ export class CometStream {
       this.subscription.unsubscribe();
       onEnd(this);
     };
-    const writer = (this.writer = new IframeStreamWriter(req, res, context, takeOver, onClose));
+    const writer = (this.writer = new IframeStreamWriter(res, context, onClose));
     this.subscription = dispatcher.stream(context, writer).subscribe({
       next: (batch) => writer.write(batch),
       error: () => writer.end(),

@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'crypto';
-import type { IncomingMessage, ServerResponse } from 'http';
+import type { ServerResponse } from 'http';
 import type { SijaxCommand } from '../response/sijax-command.interface';
 import type { SijaxCallContext, StreamGate } from '../sijax.dispatcher';
 import { describeFailure, errorCommand } from '../errors/describe-failure';
 import { HANDLER_FAILED } from '../sijax.messages';
-import { takeOverSocket } from './socket-takeover';
-import { ResponseOutput, SocketOutput, type StreamOutput } from './stream-output';
+import { ResponseOutput } from './stream-output';
 import { createChunkFrame, firstChunkPadding, scriptChunk, type ChunkFrame } from './script-chunk';
 
 /** Node's default socket high-water mark: coalesced chunks never hold more than this. */
@@ -35,8 +34,7 @@ export function createNonce(): string {
 export class IframeStreamWriter implements StreamGate {
   private readonly frame: ChunkFrame;
   private readonly nonce = createNonce();
-  /** The response; once the stream owns its connection (`streamTransport: 'socket'`), that. */
-  private output: StreamOutput;
+  private readonly output: ResponseOutput;
   private started = false;
   private blocked?: Promise<void>;
   /** Chunks waiting for the end of the tick. */
@@ -47,15 +45,10 @@ export class IframeStreamWriter implements StreamGate {
   /** Ended here, or the browser left. */
   private ended = false;
 
-  /**
-   * `onClose` runs once, when the browser leaves or the stream has ended. `takeOver`: write to
-   * the connection itself when Node allows it.
-   */
+  /** `onClose` runs once, when the browser leaves or the stream has ended. */
   constructor(
-    private readonly req: IncomingMessage,
     res: ServerResponse,
     private readonly context: SijaxCallContext,
-    private readonly takeOver: boolean,
     private readonly onClose: () => void,
   ) {
     this.frame = createChunkFrame(context.call.callId, this.nonce);
@@ -86,9 +79,9 @@ export class IframeStreamWriter implements StreamGate {
     this.output.end();
   }
 
-  /** Shutdown: a connection this stream owns closes now, even if its client stopped reading. */
+  /** Shutdown: the connection closes now, even if its client stopped reading. */
   abandon(): void {
-    if (this.output instanceof SocketOutput) this.output.emitter.destroy();
+    this.output.emitter.destroy();
   }
 
   /**
@@ -128,34 +121,12 @@ export class IframeStreamWriter implements StreamGate {
   /** Runs once, on the first write, while the output is still the response. */
   private start(): string {
     this.started = true;
-    const res = (this.output as ResponseOutput).emitter;
+    const res = this.output.emitter;
     // A Nest exception filter of the app may have answered already; never write headers twice.
     if (res.headersSent) return firstChunkPadding(this.nonce);
-    const { status } = this.context;
-    const headers = cometHeaders(this.nonce);
-    const taken = this.takeOver && takeOverSocket(this.req, res, status, headers);
-    if (taken) {
-      this.adopt(res, new SocketOutput(taken.socket, taken.chunked));
-    } else {
-      res.socket?.setNoDelay(true);
-      res.writeHead(status, headers);
-    }
+    res.socket?.setNoDelay(true);
+    res.writeHead(this.context.status, cometHeaders(this.nonce));
     return firstChunkPadding(this.nonce);
-  }
-
-  /**
-   * From now on the stream writes to the connection. The response is let go (it is what an
-   * idle stream would otherwise hold on to), unless somebody listens for its end: they hear it.
-   */
-  private adopt(res: ServerResponse, output: SocketOutput): void {
-    res.removeListener('close', this.closed);
-    const observer = res.listenerCount('finish') + res.listenerCount('close') > 0 ? res : undefined;
-    this.output = output;
-    output.emitter.once('close', () => {
-      if (this.ended) observer?.emit('finish');
-      observer?.emit('close');
-      this.closed();
-    });
   }
 
   private readonly closed = (): void => {
@@ -173,7 +144,7 @@ export class IframeStreamWriter implements StreamGate {
     }
   }
 
-  private drained({ emitter }: StreamOutput): Promise<void> {
+  private drained({ emitter }: ResponseOutput): Promise<void> {
     return new Promise((resolve) => {
       let waiting = true;
       // Separate calls, no chaining: `compression` hands 'drain' listeners to its zlib stream and

@@ -1,4 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import { Agent, request } from 'http';
+import type { Socket } from 'net';
 import { testAppModule } from '../fixtures/test-app.module';
 import { Probe } from '../fixtures/test-handlers';
 import { baseUrl, ChunkReader, parseChunks, sijaxBody } from '../utils/http-client';
@@ -34,6 +36,43 @@ describe('Comet streaming over real HTTP', () => {
     expect(probe.finished).toBe(true);
     expect(parseChunks(reader.text)).toHaveLength(4);
     expect(parseChunks(reader.text)[3]).toEqual([{ type: 'alert', alert: 'Done' }]);
+  });
+
+  it("keeps the connection alive: a second Comet call reuses the first one's socket", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (name: string) =>
+      new Promise<{ socket: Socket; body: string; connection?: string }>((resolve, reject) => {
+        const req = request(url, {
+          method: 'POST',
+          agent,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () =>
+            resolve({ socket: req.socket as Socket, body, connection: res.headers.connection }),
+          );
+        });
+        req.on('error', reject);
+        req.end(sijaxBody(name));
+      });
+    try {
+      const first = await post('tail');
+      const second = await post('noYield');
+      expect(first.connection).not.toBe('close');
+      expect(parseChunks(first.body)).toHaveLength(2);
+      expect(parseChunks(second.body)).toEqual([
+        [
+          { type: 'alert', alert: 'one' },
+          { type: 'alert', alert: 'two' },
+        ],
+      ]);
+      expect(second.socket).toBe(first.socket);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('answers with streaming headers and pads the first chunk', async () => {
