@@ -1,5 +1,6 @@
 import { openCall } from './calls';
 import { getCsrfToken, getRequestUri } from './config';
+import { FIELD_CALL_ID, FIELD_CSRF } from '../lib/protocol/wire-names';
 import { postFields } from './transport';
 import type { CallOptions, SijaxCall } from './types';
 
@@ -28,7 +29,7 @@ export function cometRequest<T = unknown>(
   const form = hidden('form', 'form' + suffix);
   const fields = postFields(call, args);
   const token = getCsrfToken();
-  if (token) fields.sijax_csrf = token;
+  if (token) fields[FIELD_CSRF] = token;
   for (const [key, value] of Object.entries(fields)) {
     const input = form.appendChild(document.createElement('input'));
     input.type = 'hidden';
@@ -37,7 +38,9 @@ export function cometRequest<T = unknown>(
   }
   form.method = 'post';
   form.target = frame.name;
-  form.action = options.url || getRequestUri();
+  // The id in the URL too: a refusal before the body is read still reaches this call.
+  const url = options.url || getRequestUri();
+  form.action = url + (url.includes('?') ? '&' : '?') + FIELD_CALL_ID + '=' + call.id;
   elements.push(frame, form);
   document.body.append(frame, form);
   // Listen only now: appending the iframe fires a load event for about:blank.

@@ -1,7 +1,17 @@
+import {
+  CLIENT_FILE_NAME,
+  CSRF_COOKIE,
+  CSRF_COOKIE_SECURE,
+  CSRF_META,
+  DEFAULT_SIJAX_PATH,
+} from '../lib/protocol/wire-names';
+
 // The server serves the client at `{path}/sijax.js` and answers calls at `{path}`.
 const script = document.currentScript as HTMLScriptElement | null;
-const fromScript = script && /^(.*)\/sijax\.js([?#].*)?$/.exec(script.src);
-let requestUri = fromScript ? fromScript[1] : '/sijax';
+const src = script ? script.src.split(/[?#]/)[0] : '';
+let requestUri = src.endsWith('/' + CLIENT_FILE_NAME)
+  ? src.slice(0, -CLIENT_FILE_NAME.length - 1)
+  : DEFAULT_SIJAX_PATH;
 let csrfToken: string | undefined;
 
 export const setRequestUri = (uri: string): void => {
@@ -15,9 +25,20 @@ export const setCsrfToken = (token: string | null): void => {
   csrfToken = token || undefined;
 };
 
-/** The token set here, else `<meta name="sijax-csrf-token">`, else the `sijax_csrf` cookie. */
+/** A cookie's value, or undefined. */
+function cookie(name: string): string | undefined {
+  for (const pair of document.cookie.split(';')) {
+    const index = pair.indexOf('=');
+    if (pair.slice(0, index).trim() === name) return decodeURIComponent(pair.slice(index + 1));
+  }
+  return undefined;
+}
+
+/**
+ * The token set here, else `<meta name="sijax-csrf-token">`, else the cookie: `__Host-sijax_csrf`
+ * over HTTPS, `sijax_csrf` over plain HTTP.
+ */
 export function getCsrfToken(): string | undefined {
-  const meta = document.querySelector<HTMLMetaElement>('meta[name="sijax-csrf-token"]');
-  const cookie = /(?:^|;\s*)sijax_csrf=([^;]*)/.exec(document.cookie);
-  return csrfToken || meta?.content || (cookie ? decodeURIComponent(cookie[1]) : undefined);
+  const meta = document.querySelector<HTMLMetaElement>(`meta[name="${CSRF_META}"]`);
+  return csrfToken || meta?.content || cookie(CSRF_COOKIE_SECURE) || cookie(CSRF_COOKIE);
 }

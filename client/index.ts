@@ -2,6 +2,7 @@ import { cometRequest } from './comet';
 import { getCsrfToken, getRequestUri, setCsrfToken, setRequestUri } from './config';
 import { getFormValues } from './form-values';
 import { getCommandProcessor, processCommands, registerCommand } from './process';
+import { FIELD_ARGS, FIELD_REQUEST } from '../lib/protocol/wire-names';
 import { request } from './transport';
 
 export type {
@@ -14,8 +15,8 @@ export type {
 } from './types';
 
 export const Sijax = {
-  PARAM_REQUEST: 'sijax_rq',
-  PARAM_ARGS: 'sijax_args',
+  PARAM_REQUEST: FIELD_REQUEST,
+  PARAM_ARGS: FIELD_ARGS,
   setRequestUri,
   getRequestUri,
   /** Kept for old pages: JSON is native now. */

@@ -2,6 +2,7 @@ import { fail, openCall } from './calls';
 import type { Call } from './calls';
 import { getCsrfToken, getRequestUri } from './config';
 import { processCommands } from './process';
+import { FIELD_ARGS, FIELD_CALL_ID, FIELD_REQUEST, CSRF_HEADER } from '../lib/protocol/wire-names';
 import type { CallOptions, SijaxCall, SijaxCommand } from './types';
 import { sjxError } from './util';
 
@@ -9,9 +10,9 @@ import { sjxError } from './util';
 export function postFields(call: Call, args: unknown[]): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const [key, value] of Object.entries(call.options.data || {})) fields[key] = String(value);
-  fields.sijax_rq = call.name;
-  fields.sijax_args = JSON.stringify(args);
-  fields.sijax_call = call.id;
+  fields[FIELD_REQUEST] = call.name;
+  fields[FIELD_ARGS] = JSON.stringify(args);
+  fields[FIELD_CALL_ID] = call.id;
   return fields;
 }
 
@@ -28,7 +29,7 @@ export function request<T = unknown>(
     Accept: 'application/json',
     'X-Requested-With': 'XMLHttpRequest',
   };
-  if (token) headers['X-Sijax-CSRF'] = token;
+  if (token) headers[CSRF_HEADER] = token;
   fetch(options.url || getRequestUri(), {
     method: 'POST',
     body: new URLSearchParams(postFields(call, args)),

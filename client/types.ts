@@ -1,8 +1,6 @@
-/** One command of the Sijax wire protocol: `type` plus the fields of that type. */
-export interface SijaxCommand {
-  type: string;
-  [field: string]: unknown;
-}
+import type { SijaxCommand } from '../lib/protocol/commands';
+
+export type { SijaxCommand };
 
 /** The Error a call handle rejects with and `sijax:error` carries. */
 export interface SijaxError extends Error {

@@ -1,11 +1,12 @@
 export { SijaxModule } from './sijax.module';
 export { SIJAX_MODULE_OPTIONS } from './sijax.tokens';
-export { SijaxRegistry } from './sijax.registry';
+export { SijaxRegistry } from './core/sijax.registry';
 export { CometCallback, CometHandler, SijaxCallback, SijaxHandler } from './decorators';
-export { SijaxResponse, type SijaxRequest } from './response/sijax-response';
+export { SijaxResponse } from './response/sijax-response';
 export { CometResponse } from './response/comet-response';
-export type { SijaxCommand, SijaxSetType } from './response/sijax-command.interface';
+export type { SijaxCommand, SijaxErrorCommand, SijaxSetType } from './protocol/commands';
 export { SijaxCancelledError, SijaxError } from './errors';
+export type { SijaxFailure } from './errors/describe-failure';
 export type {
   SijaxCallbackOptions,
   SijaxCallKind,
@@ -15,4 +16,5 @@ export type {
   SijaxHandlerOptions,
   SijaxModuleExtras,
   SijaxModuleOptions,
+  SijaxRequest,
 } from './interfaces';

@@ -1,13 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SijaxEvents, SijaxModuleOptions } from './interfaces';
-import { INVALID_CALL_ALERT, INVALID_REQUEST_ALERT, SIJAX_DEFAULTS } from './sijax.constants';
+import { SIJAX_DEFAULTS } from './sijax.constants';
+import { FAILURE_ALERT, INVALID_CALL_ALERT, INVALID_REQUEST_ALERT } from './sijax.messages';
 import { SIJAX_MODULE_OPTIONS } from './sijax.tokens';
+
+type RequiredEvents = Required<Pick<SijaxEvents, 'invalidRequest' | 'invalidCall' | 'callFailed'>>;
 
 /** The module's options with every default filled in, in one place. */
 @Injectable()
 export class SijaxOptions {
   /** Before/after hooks stay undefined unless given, so calls skip those stages entirely. */
-  readonly events: SijaxEvents & Required<Pick<SijaxEvents, 'invalidRequest' | 'invalidCall'>>;
+  readonly events: SijaxEvents & RequiredEvents;
   readonly bodyLimit: number;
   readonly maxJsonDepth: number = SIJAX_DEFAULTS.maxJsonDepth;
   readonly timeoutMs?: number;
@@ -18,6 +21,7 @@ export class SijaxOptions {
     this.events = {
       invalidRequest: (response) => response.alert(INVALID_REQUEST_ALERT),
       invalidCall: (response) => response.alert(INVALID_CALL_ALERT),
+      callFailed: (response, failure) => response.alert(FAILURE_ALERT(failure.message)),
       ...options.events,
     };
     this.bodyLimit = options.bodyLimit ?? SIJAX_DEFAULTS.bodyLimit;
@@ -25,8 +29,17 @@ export class SijaxOptions {
     this.heartbeatMs = options.heartbeatMs ?? SIJAX_DEFAULTS.heartbeatMs;
     const csrf = options.csrf ?? {};
     this.csrf = csrf && {
-      trustedOrigins: new Set(csrf.trustedOrigins ?? []),
+      trustedOrigins: new Set((csrf.trustedOrigins ?? []).map(serializedOrigin)),
       token: csrf.token ?? false,
     };
+  }
+}
+
+/** As browsers send it in `Origin`, so that `https://App.example.com:443/` matches too. */
+function serializedOrigin(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return origin;
   }
 }

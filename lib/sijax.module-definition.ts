@@ -1,7 +1,7 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { SijaxModuleExtras, SijaxModuleOptions } from './interfaces';
-import { DEFAULT_SIJAX_PATH } from './sijax.constants';
-import { createSijaxController } from './sijax.controller';
+import { SIJAX_DEFAULTS } from './sijax.constants';
+import { createSijaxController } from './http/sijax.controller';
 import { SIJAX_MODULE_OPTIONS } from './sijax.tokens';
 
 export const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
@@ -9,11 +9,11 @@ export const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
     .setClassMethodName('forRoot')
     .setFactoryMethodName('createSijaxOptions')
     .setExtras<SijaxModuleExtras>(
-      { path: DEFAULT_SIJAX_PATH, isGlobal: true },
+      { path: SIJAX_DEFAULTS.path, isGlobal: true },
       (definition, extras) => ({
         ...definition,
         global: extras.isGlobal ?? true,
-        controllers: [createSijaxController(extras.path ?? DEFAULT_SIJAX_PATH)],
+        controllers: [createSijaxController(extras.path ?? SIJAX_DEFAULTS.path)],
       }),
     )
     .build();

@@ -1,19 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { SijaxDispatcher } from './sijax.dispatcher';
-import { SijaxExplorer } from './sijax.explorer';
-import { SijaxHandlerFactory } from './sijax-handler.factory';
-import { SijaxMetadataAccessor } from './sijax-metadata.accessor';
+import { HandlerPipelineFactory } from './core/handler-pipeline';
+import { SijaxDispatcher } from './core/sijax.dispatcher';
+import { SijaxExplorer } from './core/sijax.explorer';
+import { SijaxMetadataAccessor } from './core/sijax-metadata.accessor';
+import { SijaxRegistry } from './core/sijax.registry';
+import { SijaxClientAsset } from './http/client-asset';
+import { FastifyBodySetup } from './http/fastify-body.setup';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   OPTIONS_TYPE,
 } from './sijax.module-definition';
 import { SijaxOptions } from './sijax-options';
-import { SijaxRegistry } from './sijax.registry';
-import { FastifyBodySetup } from './transport/fastify-body.setup';
-import { OpenCometStreams } from './transport/open-comet-streams';
-import { SijaxClientAsset } from './transport/sijax-client.asset';
+import { CometStreams } from './transports/comet-streams';
 
 /**
  * Sijax and its Comet plugin for Nest: takes calls at `path` (default `/sijax`) and serves the
@@ -26,11 +26,11 @@ import { SijaxClientAsset } from './transport/sijax-client.asset';
     SijaxOptions,
     SijaxRegistry,
     SijaxMetadataAccessor,
-    SijaxHandlerFactory,
+    HandlerPipelineFactory,
     SijaxExplorer,
     SijaxDispatcher,
     SijaxClientAsset,
-    OpenCometStreams,
+    CometStreams,
     FastifyBodySetup,
   ],
   exports: [SijaxRegistry],

@@ -1,23 +1,27 @@
 import { HttpException } from '@nestjs/common';
-import type { SijaxCommand } from '../response/sijax-command.interface';
+import { ERROR_COMMAND, type SijaxErrorCommand } from '../protocol/commands';
+import { INTERNAL_ERROR } from '../sijax.messages';
 
-/** What the client is told about an error: internals of unexpected errors never leave. */
-export interface Failure {
+/**
+ * What the client is told about a failure: internals of unexpected errors never leave.
+ * @publicApi
+ */
+export interface SijaxFailure {
   status: number;
   message: string;
   name: string;
 }
 
-export function describeFailure(error: unknown): Failure {
+export function describeFailure(error: unknown): SijaxFailure {
   if (!(error instanceof HttpException)) {
-    return { status: 500, message: 'Internal server error', name: 'InternalServerError' };
+    return { status: 500, message: INTERNAL_ERROR, name: 'InternalServerError' };
   }
   return { status: error.getStatus(), message: httpMessage(error), name: error.constructor.name };
 }
 
 /** The `error` command the client turns into a rejection, a `sijax:error` event and a log. */
-export function errorCommand({ status, message, name }: Failure): SijaxCommand {
-  return { type: 'error', error: message, status, name };
+export function errorCommand({ status, message, name }: SijaxFailure): SijaxErrorCommand {
+  return { type: ERROR_COMMAND, error: message, status, name };
 }
 
 /** An HttpException's message as written; ValidationPipe's list joined. */

@@ -1,4 +1,5 @@
-import { SijaxResponse, type SijaxRequest } from './sijax-response';
+import type { SijaxRequest } from '../interfaces/sijax-request.interface';
+import { SijaxResponse } from './sijax-response';
 
 /**
  * The response of a Comet call. Same commands as `SijaxResponse`; each `yield` of the handler sends

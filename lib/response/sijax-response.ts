@@ -1,13 +1,7 @@
-import type { IncomingMessage } from 'http';
 import { SijaxError } from '../errors/sijax.error';
-import type { SijaxCommand, SijaxSetType } from './sijax-command.interface';
-
-/** The request a handler runs for: Express's or Fastify's request object. */
-export type SijaxRequest = IncomingMessage & {
-  body?: unknown;
-  user?: unknown;
-  [key: string]: unknown;
-};
+import type { SijaxRequest } from '../interfaces/sijax-request.interface';
+import type { SijaxCommand, SijaxSetType } from '../protocol/commands';
+import { CALL_PARAMS_NOT_ARRAY } from '../sijax.messages';
 
 /**
  * The response of a regular Sijax call: each method queues one command for the browser and returns
@@ -93,7 +87,7 @@ export class SijaxResponse<TRequest = SijaxRequest> {
   /** Calls a global function by dotted path (`'app.ui.refresh'`) with `params` spread. */
   call(functionName: string, params: readonly unknown[] | null = []): this {
     if (params !== null && params !== undefined && !Array.isArray(params)) {
-      throw new SijaxError('call() params must be an array, or null for none.');
+      throw new SijaxError(CALL_PARAMS_NOT_ARRAY);
     }
     return this.push({ type: 'call', call: functionName, params: params ?? [] });
   }

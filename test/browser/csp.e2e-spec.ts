@@ -53,7 +53,9 @@ describe("Comet under helmet's default Content-Security-Policy (Chromium)", () =
   });
 
   it('runs every chunk of a Comet call in the iframe, with no policy violation', async () => {
-    const cometResponse = page.waitForResponse((response) => response.url().endsWith('/sijax'));
+    const cometResponse = page.waitForResponse(
+      (response) => new URL(response.url()).pathname === '/sijax',
+    );
     const value = await page.evaluate(async () => {
       const seen: string[] = [];
       const observer = new MutationObserver(() =>

@@ -138,7 +138,8 @@ describe('sample app (Chromium)', () => {
       }).observe(document.body, { attributes: true, childList: true, subtree: true });
     });
     const comet = page.waitForResponse(
-      (response) => response.url().endsWith('/sijax') && response.request().method() === 'POST',
+      (response) =>
+        new URL(response.url()).pathname === '/sijax' && response.request().method() === 'POST',
     );
     await page.click('#start');
     // Brotli or gzip, as Chromium asks: either way flushed after every chunk.

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { SijaxCancelledError } from '../../lib';
-import { OpenCometStreams } from '../../lib/transport/open-comet-streams';
+import { CometStreams } from '../../lib/transports/comet-streams';
 import {
   CancellableHandlers,
   GateGuard,
@@ -20,7 +20,7 @@ import { startApp } from '../utils/test-app';
 describe('Cancellation: the browser closes a Comet stream mid-way', () => {
   let app: INestApplication;
   let probe: LifecycleProbe;
-  let streams: OpenCometStreams;
+  let streams: CometStreams;
   let url: string;
   let watcher: ReturnType<typeof watchExchanges>;
   /** How far each handler had got when the server saw its connection close. */
@@ -36,7 +36,7 @@ describe('Cancellation: the browser closes a Comet stream mid-way', () => {
       ]),
     ]);
     probe = app.get(LifecycleProbe);
-    streams = app.get(OpenCometStreams);
+    streams = app.get(CometStreams);
     url = `${baseUrl(app)}/sijax`;
     watcher = watchExchanges(app.getHttpServer(), (exchange) => {
       if (exchange.tag) stepsAtClose.set(exchange.tag, probe.call(exchange.tag).steps);

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { request, type Server } from 'http';
-import { OpenCometStreams } from '../../lib/transport/open-comet-streams';
+import { CometStreams } from '../../lib/transports/comet-streams';
 import { LeakHandlers, LifecycleProbe, lifecycleModule } from '../fixtures/lifecycle-handlers';
 import { baseUrl, sijaxBody } from '../utils/http-client';
 import { collectGarbage, nextTurn } from '../utils/gc';
@@ -57,7 +57,7 @@ function openAndAbort(url: string, body: string): Promise<void> {
 describe('No leaks over many Comet streams closed by the browser', () => {
   let app: INestApplication;
   let probe: LifecycleProbe;
-  let streams: OpenCometStreams;
+  let streams: CometStreams;
   let server: Server;
   let url: string;
 
@@ -65,7 +65,7 @@ describe('No leaks over many Comet streams closed by the browser', () => {
     // A per-call limit arms a (ref'd) timer per call: one left behind shows in the timer count.
     app = await startApp([lifecycleModule({ timeoutMs: 60_000 }, [LeakHandlers])]);
     probe = app.get(LifecycleProbe);
-    streams = app.get(OpenCometStreams);
+    streams = app.get(CometStreams);
     server = app.getHttpServer();
     url = `${baseUrl(app)}/sijax`;
   });

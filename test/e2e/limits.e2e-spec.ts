@@ -1,7 +1,7 @@
 import { GatewayTimeoutException, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { SijaxModuleOptions, SijaxResponse } from '../../lib';
-import { OpenCometStreams } from '../../lib/transport/open-comet-streams';
+import { CometStreams } from '../../lib/transports/comet-streams';
 import {
   CancellableHandlers,
   ClassLimitedHandlers,
@@ -116,7 +116,7 @@ describe('Time limits', () => {
       const call = await expectStoppedOnResume(tag);
       expect(call.steps).toBe(1); // resumed, it was returned at its next yield
       expect(watcher.get(tag)!.writesAfterEnd).toBe(0); // its step 2 went nowhere
-      await until(() => app.get(OpenCometStreams).size === 0);
+      await until(() => app.get(CometStreams).size === 0);
     },
   );
 
@@ -185,7 +185,7 @@ function chunksAfterFirst(reader: ChunkReader): string[] {
 }
 
 /** Lets every parked handler finish, so closing the app does not wait on them. */
-async function release(probe: LifecycleProbe, streams: OpenCometStreams): Promise<void> {
+async function release(probe: LifecycleProbe, streams: CometStreams): Promise<void> {
   for (const call of probe.calls.values()) call.latch(1).open();
   await until(() => streams.size === 0).catch(() => undefined);
 }
@@ -197,7 +197,7 @@ describe('Heartbeat', () => {
     return {
       app,
       probe: app.get(LifecycleProbe),
-      streams: app.get(OpenCometStreams),
+      streams: app.get(CometStreams),
       url: `${baseUrl(app)}/sijax`,
     };
   }

@@ -150,7 +150,12 @@ describe('Regular Sijax calls: the wire protocol of Sijax 0.3', () => {
   });
 
   it('answers a refused iframe post with a script chunk', async () => {
-    const res = await post('x=1').set('Sec-Fetch-Dest', 'iframe').expect(400);
+    const res = await request(app.getHttpServer())
+      .post('/sijax?sijax_call=c2')
+      .type('form')
+      .send('x=1')
+      .set('Sec-Fetch-Dest', 'iframe')
+      .expect(400);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(parseChunks(res.text)).toEqual([
       [

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { SijaxCancelledError } from '../../lib';
-import { OpenCometStreams } from '../../lib/transport/open-comet-streams';
+import { CometStreams } from '../../lib/transports/comet-streams';
 import {
   CancellableHandlers,
   LifecycleProbe,
@@ -64,7 +64,7 @@ describe('Graceful shutdown with open Comet streams', () => {
     const silent = open('async_wait'); // nothing sent yet
     await Promise.all([firstChunk(generator.reader), firstChunk(observable.reader)]);
     await silent.call.started.promise;
-    expect(app.get(OpenCometStreams).size).toBe(3);
+    expect(app.get(CometStreams).size).toBe(3);
 
     const closingAt = Date.now();
     await app.close();

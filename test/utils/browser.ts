@@ -10,6 +10,8 @@ import type { StaticServer } from './static-server';
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 const ROOT = join(__dirname, '..', '..');
 const CLIENT_DIR = join(ROOT, 'client');
+/** The wire protocol's names and formats, compiled into the client too. */
+const PROTOCOL_DIR = join(ROOT, 'lib', 'protocol');
 export const CLIENT_BUNDLE = join(ROOT, 'dist', 'client', 'sijax.js');
 
 /** Launches the system Chromium; a missing browser fails the test (never a skip). */
@@ -29,10 +31,12 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Builds dist/client when it is missing or older than client/, and returns the IIFE bundle. */
+/** Builds dist/client when it is missing or older than its sources, and returns the IIFE bundle. */
 export function buildClient(): string {
   const built = existsSync(CLIENT_BUNDLE) ? statSync(CLIENT_BUNDLE).mtimeMs : 0;
-  const sources = readdirSync(CLIENT_DIR).map((file) => statSync(join(CLIENT_DIR, file)).mtimeMs);
+  const sources = [CLIENT_DIR, PROTOCOL_DIR].flatMap((dir) =>
+    readdirSync(dir).map((file) => statSync(join(dir, file)).mtimeMs),
+  );
   if (Math.max(...sources) > built) {
     execFileSync(process.execPath, [join(CLIENT_DIR, 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
   }

@@ -8,7 +8,13 @@ export function baseUrl(app: INestApplication): string {
   return `http://127.0.0.1:${port}`;
 }
 
-/** A urlencoded Sijax call body. */
+/** The call id test bodies carry, as the bundled client sends one. */
+export const TEST_CALL_ID = 'c1';
+
+/**
+ * A urlencoded Sijax call body, with a call id as the bundled client sends it; `legacyBody` is
+ * what the original Sijax client sends (no call id).
+ */
 export function sijaxBody(
   name: string,
   args: unknown[] = [],
@@ -17,8 +23,13 @@ export function sijaxBody(
   return new URLSearchParams({
     sijax_rq: name,
     sijax_args: JSON.stringify(args),
+    sijax_call: TEST_CALL_ID,
     ...extra,
   }).toString();
+}
+
+export function legacyBody(name: string, args: unknown[] = []): string {
+  return new URLSearchParams({ sijax_rq: name, sijax_args: JSON.stringify(args) }).toString();
 }
 
 /**

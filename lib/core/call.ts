@@ -1,0 +1,261 @@
+import { GatewayTimeoutException, type Logger } from '@nestjs/common';
+import { describeFailure, errorCommand, type SijaxFailure } from '../errors/describe-failure';
+import { SijaxCancelledError } from '../errors/sijax-cancelled.error';
+import type { SijaxEvents } from '../interfaces';
+import { RETURN_COMMAND, type SijaxCommand } from '../protocol/commands';
+import { SijaxResponse } from '../response/sijax-response';
+import {
+  HANDLER_FAILED,
+  INVALID_ARGS,
+  SHUTTING_DOWN,
+  TIMED_OUT,
+  UNKNOWN_FUNCTION,
+} from '../sijax.messages';
+import type { CallRequest } from './call-request';
+import { drainOutput, type Stage } from './drain-output';
+import { argumentCountProblem } from './parameter-count';
+import { GUARDS_PASSED } from './handler-pipeline';
+import type { RegisteredHandler } from './sijax.registry';
+
+/** How a call ended; a resumable call's log ends with it. */
+export type CallOutcome = 'end' | 'error' | 'timeout' | 'cancel' | 'shutdown';
+
+/**
+ * Where a streamed call's batches go: a transport's writer, or a resumable call's log. The call
+ * knows nothing of how they travel.
+ */
+export interface CallSink {
+  /** One batch of commands; offsets count from 1, one per batch. */
+  write(batch: SijaxCommand[], offset: number): void;
+  /** Resolves when the sink can take more; undefined when it can now (backpressure). */
+  ready(): Promise<void> | undefined;
+  /** Nothing more comes. Called once, on every path. */
+  end(outcome: CallOutcome): void;
+}
+
+/** What every call of the module shares. */
+export interface CallSettings {
+  readonly events: Required<Pick<SijaxEvents, 'invalidRequest' | 'invalidCall' | 'callFailed'>> &
+    SijaxEvents;
+  readonly timeoutMs?: number;
+  readonly logger: Logger;
+}
+
+const SHUTDOWN: SijaxFailure = {
+  status: 503,
+  message: SHUTTING_DOWN,
+  name: 'ServiceUnavailableException',
+};
+
+/**
+ * One call while it runs: before-processing, the handler (or the invalid-request or invalid-call
+ * event), after-processing. All state is per call; a streamed call flushes to its sink at every
+ * `yield`, a regular one answers once.
+ */
+export class Call {
+  /** The HTTP status to answer with while nothing is sent yet: the first failure sets it. */
+  status = 200;
+  private sink?: CallSink;
+  private offset = 0;
+  private stage?: CallStage;
+  /** Set by `cancel()`: the call stops and its sink is ended. */
+  private stopped?: 'cancel' | 'shutdown';
+  private failed = false;
+  private timedOut = false;
+  private ended = false;
+  /** The platform's request and response, as guards expect them; let go once the handler has them. */
+  private platform?: [request: unknown, response: unknown];
+
+  constructor(
+    readonly request: CallRequest,
+    readonly response: SijaxResponse,
+    /** Comet (or an unknown name posted for a stream): answered as batches. */
+    readonly streaming: boolean,
+    private readonly handler: RegisteredHandler | undefined,
+    platformRequest: unknown,
+    platformResponse: unknown,
+    private readonly settings: CallSettings,
+  ) {
+    this.platform = [platformRequest, platformResponse];
+  }
+
+  get name(): string {
+    return this.request.name;
+  }
+
+  get cancelled(): boolean {
+    return this.stopped !== undefined;
+  }
+
+  /** Runs a regular call to its end and returns every command it queued. */
+  async run(): Promise<SijaxCommand[]> {
+    await this.execute();
+    return this.response.takeCommands() ?? [];
+  }
+
+  /** Runs a streamed call: each flush writes one batch to `sink`, which is ended on every path. */
+  async stream(sink: CallSink): Promise<void> {
+    this.sink = sink;
+    await this.execute();
+    this.end(this.failed ? (this.timedOut ? 'timeout' : 'error') : 'end');
+  }
+
+  /**
+   * Stops the call: `response.signal` fires and the running stage is stopped (a generator is
+   * returned, an Observable unsubscribed). At shutdown the client is told at once, with a 503
+   * error, since a handler that ignores its signal may take a while to notice.
+   */
+  cancel(reason: 'cancel' | 'shutdown' = 'cancel'): void {
+    if (this.stopped || this.ended) return;
+    this.stopped = reason;
+    this.response.abort(new SijaxCancelledError());
+    this.stage?.stop();
+    if (reason === 'shutdown') {
+      this.response.clearCommands();
+      if (this.status === 200) this.status = SHUTDOWN.status;
+      this.response.addCommand('error', errorCommand(SHUTDOWN));
+      this.flush();
+    }
+    this.end(reason);
+  }
+
+  /** Hands the queued commands to the sink as one batch (streamed calls). */
+  flush(): void {
+    if (!this.sink || this.ended) return;
+    const batch = this.response.takeCommands();
+    if (batch) this.sink.write(batch, ++this.offset);
+  }
+
+  ready(): Promise<void> | undefined {
+    return this.sink?.ready();
+  }
+
+  private end(outcome: CallOutcome): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.sink?.end(outcome);
+  }
+
+  private async execute(): Promise<void> {
+    const { events, timeoutMs } = this.settings;
+    const { beforeProcessing, afterProcessing } = events;
+    const response = this.response;
+    const ok = !beforeProcessing || (await this.runStage(() => beforeProcessing(response)));
+    if (ok && !this.stopped) {
+      await this.runStage(() => this.main(), true, this.handler?.timeoutMs ?? timeoutMs);
+    }
+    if (afterProcessing && !this.stopped) await this.runStage(() => afterProcessing(response));
+  }
+
+  /** Runs one stage to its end; a failure becomes an error command. Returns false on failure. */
+  private async runStage(
+    start: () => unknown,
+    isHandler = false,
+    timeoutMs?: number,
+  ): Promise<boolean> {
+    const stage = (this.stage = new CallStage(this));
+    let timer: NodeJS.Timeout | undefined;
+    let ok = true;
+    try {
+      const run = drainOutput(start(), stage);
+      const value =
+        timeoutMs === undefined
+          ? await run
+          : await new Promise<unknown>((resolve, reject) => {
+              timer = setTimeout(() => {
+                stage.stop();
+                this.timedOut = true;
+                const error = new GatewayTimeoutException(TIMED_OUT(this.name, timeoutMs));
+                this.response.abort(error);
+                reject(error);
+              }, timeoutMs);
+              Promise.resolve(run).then(resolve, reject);
+            });
+      if (isHandler && value !== undefined && !(value instanceof SijaxResponse)) {
+        if (!this.request.legacy) this.response.addCommand(RETURN_COMMAND, { value });
+      }
+    } catch (error) {
+      ok = false;
+      if (!this.stopped) this.fail(error);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.flush();
+    return ok;
+  }
+
+  private main(): unknown {
+    const { request, handler, response } = this;
+    const [platformRequest, platformResponse] = this.platform!;
+    this.platform = undefined;
+    const { events, logger } = this.settings;
+    if (!handler) {
+      logger.warn(UNKNOWN_FUNCTION(request.name));
+      return events.invalidRequest(response, request.name);
+    }
+    const invoke = (): unknown => {
+      const args = 'args' in request.args ? request.args.args : undefined;
+      const problem = args
+        ? argumentCountProblem(handler.minArgs, handler.maxArgs, args.length)
+        : (request.args as { error: string }).error;
+      if (!args || problem) {
+        logger.warn(INVALID_ARGS(request.name, problem ?? ''));
+        return events.invalidCall(response, request.name);
+      }
+      return handler.run(platformRequest, platformResponse, response, args);
+    };
+    // Handler guards first: a refused caller learns nothing of the function's arguments.
+    if (!handler.guard) return invoke();
+    return handler
+      .guard(platformRequest, platformResponse, response, [])
+      .then((answer) => (answer === GUARDS_PASSED ? invoke() : answer));
+  }
+
+  /** Logs once and tells the client, without leaking internals of unexpected errors. */
+  private fail(error: unknown): void {
+    const failure = describeFailure(error);
+    const what = HANDLER_FAILED(this.name);
+    const { logger, events } = this.settings;
+    if (failure.status >= 500) {
+      logger.error(what, error instanceof Error ? error.stack : String(error));
+    } else {
+      logger.warn(`${what}: ${failure.status} ${failure.message}`);
+    }
+    this.failed = true;
+    if (this.status === 200) this.status = failure.status;
+    if (this.request.legacy) events.callFailed(this.response, failure);
+    else this.response.addCommand('error', errorCommand(failure));
+  }
+}
+
+/**
+ * One stage of a call. It can be stopped on its own (a timeout) while the call goes on to its
+ * after-processing stage; cancelling the call stops it too.
+ */
+class CallStage implements Stage {
+  stopCurrent?: () => void;
+  private stopped = false;
+
+  constructor(private readonly call: Call) {}
+
+  get streaming(): boolean {
+    return this.call.streaming;
+  }
+
+  get closed(): boolean {
+    return this.stopped || this.call.cancelled;
+  }
+
+  flush(): void {
+    if (!this.stopped) this.call.flush();
+  }
+
+  ready(): Promise<void> | undefined {
+    return this.call.ready();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopCurrent?.();
+  }
+}

@@ -1,0 +1,166 @@
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import type { IncomingMessage } from 'http';
+import type { CallRequest, ParsedArgs, StreamTransport } from '../core/call-request';
+import {
+  EVENT_STREAM,
+  FIELD_ARGS,
+  FIELD_CALL_ID,
+  FIELD_CSRF,
+  FIELD_REQUEST,
+  isCallId,
+} from '../protocol/wire-names';
+import {
+  ARGS_TOO_DEEP,
+  DUPLICATE_FIELD,
+  NOT_SIJAX,
+  NOT_UTF8,
+  UNSUPPORTED_MEDIA_TYPE,
+} from '../sijax.messages';
+import { parseMultipartFields } from './body/multipart-buffered';
+import { readBody } from './body/read-body';
+import { nestedDeeperThan, parseJsonArgs } from './json-args';
+
+export interface ParserLimits {
+  bodyLimit: number;
+  maxJsonDepth: number;
+}
+
+/** Reads one field; throws when the body sends it more than once. */
+type FieldReader = (name: string) => unknown;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const notSijax = () => new BadRequestException(NOT_SIJAX(FIELD_REQUEST, FIELD_ARGS));
+
+/** Reads the Sijax fields from a parsed body, or from the raw body when nothing parsed it. */
+export function parseCallRequest(
+  req: IncomingMessage,
+  body: unknown,
+  limits: ParserLimits,
+): CallRequest | Promise<CallRequest> {
+  // Synchronous when a body parser already read the body: no promise on the common path.
+  const reader = fieldReader(req, body, limits);
+  return reader instanceof Promise
+    ? reader.then((field) => readCall(field, req, limits))
+    : readCall(reader, req, limits);
+}
+
+function readCall(field: FieldReader, req: IncomingMessage, limits: ParserLimits): CallRequest {
+  const name = field(FIELD_REQUEST);
+  const rawArgs = field(FIELD_ARGS);
+  if (typeof name !== 'string' || rawArgs === undefined) throw notSijax();
+  const args =
+    typeof rawArgs === 'string'
+      ? parseJsonArgs(rawArgs, limits.maxJsonDepth)
+      : reparse(rawArgs, limits.maxJsonDepth);
+  const callId = field(FIELD_CALL_ID);
+  const csrfToken = field(FIELD_CSRF);
+  return {
+    name,
+    args,
+    callId: isCallId(callId) ? callId : undefined,
+    csrfToken: typeof csrfToken === 'string' ? csrfToken : undefined,
+    transport: requestedTransport(req),
+    legacy: !isCallId(callId),
+  };
+}
+
+/** SSE when the client asks for an event stream; an iframe when the browser says it loads one. */
+export function requestedTransport(req: IncomingMessage): StreamTransport | undefined {
+  if (req.headers.accept?.includes(EVENT_STREAM)) return 'sse';
+  return req.headers['sec-fetch-dest'] === 'iframe' ? 'iframe' : undefined;
+}
+
+function fieldReader(
+  req: IncomingMessage,
+  body: unknown,
+  limits: ParserLimits,
+): FieldReader | Promise<FieldReader> {
+  const type = mediaType(req);
+  if (isRecord(body) && (Object.keys(body).length > 0 || req.readableEnded)) {
+    return parsedBodyReader(body, type === 'application/json');
+  }
+  const raw = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body) : null;
+  if (raw || req.readableEnded) return parseRaw(raw ?? Buffer.alloc(0), req, type, limits);
+  return readBody(req, limits.bodyLimit).then((read) => parseRaw(read, req, type, limits));
+}
+
+/**
+ * A body the platform parsed. Form fields are strings: an array means the field came twice
+ * (Express's urlencoded parser), an object a bracketed name; only JSON may carry an actual array.
+ */
+function parsedBodyReader(body: Record<string, unknown>, json: boolean): FieldReader {
+  return (name) => {
+    if (!Object.prototype.hasOwnProperty.call(body, name)) return undefined;
+    const value = body[name];
+    if (json || typeof value === 'string') return value;
+    if (Array.isArray(value)) throw new BadRequestException(DUPLICATE_FIELD(name));
+    throw notSijax();
+  };
+}
+
+function parseRaw(
+  raw: Buffer,
+  req: IncomingMessage,
+  type: string,
+  limits: ParserLimits,
+): FieldReader {
+  if (type === 'multipart/form-data') {
+    const header = req.headers['content-type'] ?? '';
+    const fields = parseMultipartFields(raw, header); // boundaries are case-sensitive
+    return (name) => fields.get(name);
+  }
+  let text: string;
+  try {
+    text = UTF8.decode(raw);
+  } catch {
+    throw new BadRequestException(NOT_UTF8);
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    const params = new URLSearchParams(text);
+    return (name) => {
+      const values = params.getAll(name);
+      if (values.length > 1) throw new BadRequestException(DUPLICATE_FIELD(name));
+      return values[0];
+    };
+  }
+  if (type === 'application/json') {
+    // Two levels more than the arguments: the wrapping array and the body object.
+    const parsed = parseJsonArgs(`[${text}]`, limits.maxJsonDepth + 2);
+    if ('error' in parsed || !isRecord(parsed.args[0])) throw notSijax();
+    return parsedBodyReader(parsed.args[0], true);
+  }
+  if (raw.length === 0 && !type) throw notSijax();
+  throw new UnsupportedMediaTypeException(UNSUPPORTED_MEDIA_TYPE);
+}
+
+/** `type/subtype` of the Content-Type, lowercased, parameters dropped: exact, so `jsonx` is not `json`. */
+function mediaType(req: IncomingMessage): string {
+  const header = req.headers['content-type'] ?? '';
+  const semicolon = header.indexOf(';');
+  return (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+}
+
+/** A JSON body's parsed `sijax_args`, checked by the same parser as text ones. */
+function reparse(value: unknown, maxDepth: number): ParsedArgs {
+  if (nestedDeeperThan(value, maxDepth)) return { error: ARGS_TOO_DEEP(maxDepth) };
+  return parseJsonArgs(JSON.stringify(value) ?? '', maxDepth);
+}
+
+/**
+ * The client's call id, for a refusal answered before the body is read (or when it could not
+ * be): from a body a platform parser read, else from the query string, where the bundled client
+ * repeats it for forms posted into an iframe.
+ */
+export function callIdOf(req: IncomingMessage, body: unknown): string | undefined {
+  const fromBody = isRecord(body) ? body[FIELD_CALL_ID] : undefined;
+  if (isCallId(fromBody)) return fromBody;
+  const query = req.url?.indexOf('?') ?? -1;
+  if (query < 0) return undefined;
+  const fromQuery = new URLSearchParams(req.url!.slice(query + 1)).get(FIELD_CALL_ID);
+  return isCallId(fromQuery) ? fromQuery : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value)
+  );
+}

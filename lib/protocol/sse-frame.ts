@@ -1,0 +1,76 @@
+/**
+ * The fetch transport's format: a `text/event-stream` body. Each batch is one `commands` frame whose
+ * `id` is the batch's offset (strictly increasing per call); every call that ends sends `end` last,
+ * so a stream cut short is told apart from one that ended; heartbeats are comment lines.
+ */
+export const SSE_COMMANDS_EVENT = 'commands';
+export const SSE_END_EVENT = 'end';
+export const SSE_END_FRAME = 'event: end\ndata: {}\n\n';
+export const SSE_HEARTBEAT = ': \n\n';
+
+/** `json` is one line: JSON.stringify escapes every line break a payload may hold. */
+export function sseCommandsFrame(offset: number, json: string): string {
+  return 'id: ' + offset + '\nevent: commands\ndata: ' + json + '\n\n';
+}
+
+/** One event of an event stream, as the EventSource specification reads it. */
+export interface SseEvent {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/**
+ * Reads an event stream incrementally, as it arrives: lines end in LF, CRLF or CR; `data` lines
+ * join with LF; a blank line dispatches; comments and unknown fields are ignored. Linear in the
+ * input: each character is looked at once.
+ */
+export class SseParser {
+  private line = '';
+  private afterCr = false;
+  private data: string[] = [];
+  private event = '';
+  private id?: string;
+
+  constructor(private readonly onEvent: (event: SseEvent) => void) {}
+
+  push(text: string): void {
+    let start = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      // LF straight after CR ends nothing: CRLF is one line break.
+      if (!(c === 10 && this.afterCr && i === start)) {
+        this.line += text.slice(start, i);
+        this.takeLine(this.line);
+        this.line = '';
+      }
+      this.afterCr = c === 13;
+      start = i + 1;
+    }
+    if (start < text.length) {
+      this.line += text.slice(start);
+      this.afterCr = false;
+    }
+  }
+
+  private takeLine(line: string): void {
+    if (line === '') return this.dispatch();
+    if (line.charCodeAt(0) === 58) return; // ':' comment (heartbeat)
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === 'data') this.data.push(value);
+    else if (field === 'event') this.event = value;
+    else if (field === 'id' && !value.includes('\0')) this.id = value;
+  }
+
+  private dispatch(): void {
+    if (this.data.length > 0) {
+      this.onEvent({ id: this.id, event: this.event || 'message', data: this.data.join('\n') });
+    }
+    this.data = [];
+    this.event = '';
+  }
+}

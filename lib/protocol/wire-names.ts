@@ -1,0 +1,41 @@
+/**
+ * Names on the wire, shared by the server and the browser client (which compiles this folder in),
+ * so that neither side restates the other. No Node imports anywhere in `protocol/`.
+ */
+
+/** `sijax_rq`: the public name of the function called (Sijax 0.3). */
+export const FIELD_REQUEST = 'sijax_rq';
+/** `sijax_args`: the JSON array of arguments (Sijax 0.3). */
+export const FIELD_ARGS = 'sijax_args';
+/** The client's id for one call, echoed back so that commands reach that call's handle. */
+export const FIELD_CALL_ID = 'sijax_call';
+/** The double-submit CSRF token, as a form field (forms posted into an iframe send no headers). */
+export const FIELD_CSRF = 'sijax_csrf';
+
+/** The double-submit CSRF token, as a header (fetch). */
+export const CSRF_HEADER = 'X-Sijax-CSRF';
+/** The cookie holding the CSRF token over plain HTTP... */
+export const CSRF_COOKIE = 'sijax_csrf';
+/** ...and over HTTPS, where the `__Host-` prefix stops subdomains and plain HTTP from setting it. */
+export const CSRF_COOKIE_SECURE = '__Host-sijax_csrf';
+/** A page may hand the client its token in `<meta name="sijax-csrf-token" content="...">`. */
+export const CSRF_META = 'sijax-csrf-token';
+
+/** The client is served at `{path}/sijax.js`; calls are posted to `{path}`. */
+export const CLIENT_FILE_NAME = 'sijax.js';
+export const DEFAULT_SIJAX_PATH = '/sijax';
+
+/** What the fetch transport asks for, and the type of its streamed answer. */
+export const EVENT_STREAM = 'text/event-stream';
+
+/** A call id the server accepts and echoes: URL-safe, short. */
+export function isCallId(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    const ok =
+      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95;
+    if (!ok) return false;
+  }
+  return true;
+}
