@@ -1,0 +1,143 @@
+import { Busboy, type BusboyFileStream } from '@fastify/busboy';
+import {
+  BadRequestException,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import type { IncomingMessage } from 'http';
+import { parseMediaType } from './media-type';
+import { MultipartMeter } from './multipart-meter';
+
+/** Bounds on a multipart body; each one broken is refused, never truncated. */
+export interface MultipartLimits {
+  /** Bytes of content: field values, skipped files, preamble and epilogue (the module's bodyLimit). */
+  bodyLimit: number;
+  /** Most parts (fields + files). @default 1000 */
+  maxParts?: number;
+  /** Largest header block of one part, in bytes, from just after its boundary. @default 16384 */
+  maxHeaderSize?: number;
+  /** Longest field name, in UTF-8 bytes. @default 200 */
+  maxFieldNameSize?: number;
+}
+
+/** One text field, in body order. */
+export type MultipartField = [name: string, value: string];
+
+const NOT_UTF8 = 'Sijax request body is not valid UTF-8';
+const MALFORMED = 'Sijax request body is not valid multipart/form-data';
+/** RFC 2046 bcharsnospace; a space is allowed too, but not last. */
+const BCHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=?";
+
+/**
+ * Reads the text fields of a `multipart/form-data` request as it streams in, with
+ * `@fastify/busboy`. File parts are read and discarded (counted against bodyLimit).
+ * Resolves with the fields in body order, as [name, value] pairs (duplicates kept; the caller decides).
+ * Rejects with an HttpException for a bad or too large body, and with the request's own error
+ * when the client goes away. On a rejection the rest of the body is left unread.
+ */
+export function readMultipartFields(
+  req: IncomingMessage,
+  contentType: string,
+  limits: MultipartLimits,
+): Promise<MultipartField[]> {
+  const { bodyLimit, maxParts = 1000, maxHeaderSize = 16384, maxFieldNameSize = 200 } = limits;
+  return new Promise((resolve, reject) => {
+    const boundary = boundaryOf(contentType); // a throw here rejects the promise
+    const fields: MultipartField[] = [];
+    const meter = new MultipartMeter(boundary, maxHeaderSize, bodyLimit);
+    let settled = false;
+    let ended = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
+      busboy.off('drain', onDrain);
+      req.pause(); // after a refusal, neither read nor drain the rest: the caller drops the connection
+      if (error === undefined) resolve(fields);
+      else reject(error);
+    };
+    const busboy = new Busboy({
+      headers: { 'content-type': `multipart/form-data; boundary="${boundary}"` },
+      // Every part arrives as a byte stream: busboy would decode field values itself, lossily.
+      isPartAFile: () => true,
+      // headerPairs as large as headerSize can never cut a header block short.
+      limits: { parts: maxParts, headerSize: maxHeaderSize, headerPairs: maxHeaderSize },
+    });
+    const onData = (chunk: Buffer) => {
+      const verdict = meter.feed(chunk); // before busboy sees the chunk
+      if (verdict === 'body-too-large') {
+        settle(
+          new PayloadTooLargeException(`Sijax request body is larger than ${bodyLimit} bytes`),
+        );
+      } else if (verdict === 'header-too-large') {
+        settle(tooLarge(`has a part header block larger than ${maxHeaderSize} bytes`));
+      } else if (!busboy.write(chunk) && !settled) req.pause();
+    };
+    const onDrain = () => req.resume();
+    const onEnd = () => {
+      ended = true;
+      busboy.end();
+    };
+    // Node reports an aborted body as an 'error' first; this covers a stream closed silently.
+    const onClose = () => {
+      if (!ended) settle(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    };
+    const onPart = (
+      name: string | undefined,
+      part: BusboyFileStream,
+      filename: string | undefined,
+      _encoding: string,
+      mimeType: string,
+    ) => {
+      part.on('error', () => settle(new BadRequestException(MALFORMED)));
+      // busboy's own rule for files; they, and parts without a name, are read and dropped
+      // (the meter has counted their bytes).
+      if (filename !== undefined || mimeType === 'application/octet-stream' || name === undefined) {
+        return void part.resume();
+      }
+      // busboy decodes names itself, with U+FFFD for bytes that are not UTF-8.
+      if (name.includes('\uFFFD')) return settle(new BadRequestException(NOT_UTF8));
+      if (Buffer.byteLength(name) > maxFieldNameSize) {
+        return settle(tooLarge(`has a field name longer than ${maxFieldNameSize} bytes`));
+      }
+      const field: MultipartField = [name, ''];
+      fields.push(field);
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      const decode = (bytes?: Buffer) => {
+        try {
+          field[1] += decoder.decode(bytes, { stream: bytes !== undefined });
+        } catch {
+          settle(new BadRequestException(NOT_UTF8));
+        }
+      };
+      part.on('data', decode).on('end', () => decode());
+    };
+    busboy.on('file', onPart);
+    busboy.on('partsLimit', () => settle(tooLarge(`has more than ${maxParts} parts`)));
+    busboy.on('error', () => settle(new BadRequestException(MALFORMED))); // never echo the input
+    busboy.on('finish', () => settle());
+    busboy.on('drain', onDrain);
+    req.on('data', onData).on('end', onEnd).on('error', settle).on('close', onClose);
+  });
+}
+
+/** The boundary of a `multipart/form-data` type, checked against RFC 2046. */
+function boundaryOf(contentType: string): string {
+  const media = parseMediaType(contentType);
+  if (media === undefined)
+    throw new BadRequestException('Sijax request has a malformed Content-Type');
+  if (media.type !== 'multipart/form-data') {
+    throw new UnsupportedMediaTypeException('Sijax request body is not multipart/form-data');
+  }
+  const boundary = media.params.get('boundary') ?? '';
+  let valid = boundary.length > 0 && boundary.length <= 70 && !boundary.endsWith(' ');
+  for (let i = 0; valid && i < boundary.length; i++) {
+    valid = boundary[i] === ' ' || BCHARS.includes(boundary[i]);
+  }
+  if (!valid) throw new BadRequestException('Sijax request has no valid multipart boundary');
+  return boundary;
+}
+
+function tooLarge(what: string): PayloadTooLargeException {
+  return new PayloadTooLargeException(`Sijax request body ${what}`);
+}
