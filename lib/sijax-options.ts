@@ -13,6 +13,7 @@ export class SijaxOptions {
   readonly events: SijaxEvents & RequiredEvents;
   readonly bodyLimit: number;
   readonly maxJsonDepth: number = SIJAX_DEFAULTS.maxJsonDepth;
+  readonly maxParts: number = SIJAX_DEFAULTS.maxParts;
   readonly timeoutMs?: number;
   readonly heartbeatMs: number | false;
   readonly csrf: { trustedOrigins: ReadonlySet<string>; token: boolean } | false;

@@ -56,6 +56,11 @@ export const NOT_SIJAX = (request: string, args: string) =>
 export const DUPLICATE_FIELD = (field: string) => `The field ${field} must be sent once, as text`;
 export const NOT_UTF8 = 'Sijax request body is not valid UTF-8';
 export const BODY_TOO_LARGE = (limit: number) => `Sijax request body is larger than ${limit} bytes`;
+export const MULTIPART_MALFORMED = 'Sijax request body is not valid multipart/form-data';
+export const MULTIPART_TOO_LARGE = (what: string) => `Sijax request body ${what}`;
+export const CONTENT_TYPE_MALFORMED = 'Sijax request has a malformed Content-Type';
+export const NOT_MULTIPART = 'Sijax request body is not multipart/form-data';
+export const NO_BOUNDARY = 'Sijax request has no valid multipart boundary';
 export const UNSUPPORTED_MEDIA_TYPE =
   'Sijax accepts application/x-www-form-urlencoded, multipart/form-data or application/json';
 export const METHOD_NOT_ALLOWED = 'Sijax calls are POST requests';

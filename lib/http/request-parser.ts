@@ -1,5 +1,10 @@
-import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import {
+  BadRequestException,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import type { IncomingMessage } from 'http';
+import { Readable } from 'stream';
 import type { CallRequest, ParsedArgs, StreamTransport } from '../core/call-request';
 import {
   EVENT_STREAM,
@@ -11,18 +16,21 @@ import {
 } from '../protocol/wire-names';
 import {
   ARGS_TOO_DEEP,
+  BODY_TOO_LARGE,
   DUPLICATE_FIELD,
   NOT_SIJAX,
   NOT_UTF8,
   UNSUPPORTED_MEDIA_TYPE,
 } from '../sijax.messages';
-import { parseMultipartFields } from './body/multipart-buffered';
+import { parseMediaType } from './body/media-type';
+import { readMultipartFields, type MultipartField } from './body/multipart';
 import { readBody } from './body/read-body';
 import { nestedDeeperThan, parseJsonArgs } from './json-args';
 
 export interface ParserLimits {
   bodyLimit: number;
   maxJsonDepth: number;
+  maxParts: number;
 }
 
 /** Reads one field; throws when the body sends it more than once. */
@@ -79,8 +87,31 @@ function fieldReader(
     return parsedBodyReader(body, type === 'application/json');
   }
   const raw = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body) : null;
-  if (raw || req.readableEnded) return parseRaw(raw ?? Buffer.alloc(0), req, type, limits);
-  return readBody(req, limits.bodyLimit).then((read) => parseRaw(read, req, type, limits));
+  // A declared length over the limit is refused before a byte is read.
+  if (!raw && !req.readableEnded && Number(req.headers['content-length']) > limits.bodyLimit) {
+    throw new PayloadTooLargeException(BODY_TOO_LARGE(limits.bodyLimit));
+  }
+  if (type === 'multipart/form-data') {
+    // Streamed through the parser as it arrives, never buffered whole.
+    const source = raw || req.readableEnded ? Readable.from([raw ?? Buffer.alloc(0)]) : req;
+    const header = req.headers['content-type'] ?? '';
+    return readMultipartFields(source, header, limits).then(multipartReader);
+  }
+  if (raw || req.readableEnded) return parseRaw(raw ?? Buffer.alloc(0), type, limits);
+  return readBody(req, limits.bodyLimit).then((read) => parseRaw(read, type, limits));
+}
+
+/** Multipart fields in body order; a Sijax field sent twice is refused, as in a urlencoded body. */
+function multipartReader(fields: MultipartField[]): FieldReader {
+  return (name) => {
+    let value: string | undefined;
+    for (const [field, text] of fields) {
+      if (field !== name) continue;
+      if (value !== undefined) throw new BadRequestException(DUPLICATE_FIELD(name));
+      value = text;
+    }
+    return value;
+  };
 }
 
 /**
@@ -97,17 +128,7 @@ function parsedBodyReader(body: Record<string, unknown>, json: boolean): FieldRe
   };
 }
 
-function parseRaw(
-  raw: Buffer,
-  req: IncomingMessage,
-  type: string,
-  limits: ParserLimits,
-): FieldReader {
-  if (type === 'multipart/form-data') {
-    const header = req.headers['content-type'] ?? '';
-    const fields = parseMultipartFields(raw, header); // boundaries are case-sensitive
-    return (name) => fields.get(name);
-  }
+function parseRaw(raw: Buffer, type: string, limits: ParserLimits): FieldReader {
   let text: string;
   try {
     text = UTF8.decode(raw);
@@ -132,11 +153,11 @@ function parseRaw(
   throw new UnsupportedMediaTypeException(UNSUPPORTED_MEDIA_TYPE);
 }
 
-/** `type/subtype` of the Content-Type, lowercased, parameters dropped: exact, so `jsonx` is not `json`. */
+/** `type/subtype` of the Content-Type, lowercased: exact, so `jsonx` is not `json`. */
 function mediaType(req: IncomingMessage): string {
-  const header = req.headers['content-type'] ?? '';
-  const semicolon = header.indexOf(';');
-  return (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+  const header = req.headers['content-type'];
+  if (!header) return '';
+  return parseMediaType(header)?.type ?? 'invalid';
 }
 
 /** A JSON body's parsed `sijax_args`, checked by the same parser as text ones. */

@@ -4,6 +4,7 @@ import {
   DUPLICATE_FIELD,
   FAILURE_ALERT,
   INVALID_ARGS,
+  NO_BOUNDARY,
   UNKNOWN_FUNCTION,
 } from '../../lib/sijax.messages';
 import {
@@ -170,12 +171,15 @@ describe('Bad input gets a clear answer, never a 500 or a crash', () => {
           .field('other', 'x')
           .expect(400, notSijax);
       }
-      // A multipart body without a boundary has no fields at all.
+      // A multipart body without a boundary cannot be read at all.
       const res = await exchange(url, {
         headers: { 'Content-Type': 'multipart/form-data' },
         body: 'x',
       });
-      expect(json(res)).toEqual({ status: 400, body: notSijax });
+      expect(json(res)).toEqual({
+        status: 400,
+        body: [{ type: 'error', error: NO_BOUNDARY, status: 400, name: 'BadRequestException' }],
+      });
     });
 
     it('logs a refusal once, as a warning under the Sijax context', async () => {

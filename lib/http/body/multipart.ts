@@ -4,7 +4,16 @@ import {
   PayloadTooLargeException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import type { IncomingMessage } from 'http';
+import type { Readable } from 'stream';
+import {
+  BODY_TOO_LARGE,
+  CONTENT_TYPE_MALFORMED,
+  MULTIPART_MALFORMED,
+  MULTIPART_TOO_LARGE,
+  NO_BOUNDARY,
+  NOT_MULTIPART,
+  NOT_UTF8,
+} from '../../sijax.messages';
 import { parseMediaType } from './media-type';
 import { MultipartMeter } from './multipart-meter';
 
@@ -23,8 +32,6 @@ export interface MultipartLimits {
 /** One text field, in body order. */
 export type MultipartField = [name: string, value: string];
 
-const NOT_UTF8 = 'Sijax request body is not valid UTF-8';
-const MALFORMED = 'Sijax request body is not valid multipart/form-data';
 /** RFC 2046 bcharsnospace; a space is allowed too, but not last. */
 const BCHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=?";
 
@@ -36,7 +43,7 @@ const BCHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'(
  * when the client goes away. On a rejection the rest of the body is left unread.
  */
 export function readMultipartFields(
-  req: IncomingMessage,
+  req: Readable,
   contentType: string,
   limits: MultipartLimits,
 ): Promise<MultipartField[]> {
@@ -66,9 +73,7 @@ export function readMultipartFields(
     const onData = (chunk: Buffer) => {
       const verdict = meter.feed(chunk); // before busboy sees the chunk
       if (verdict === 'body-too-large') {
-        settle(
-          new PayloadTooLargeException(`Sijax request body is larger than ${bodyLimit} bytes`),
-        );
+        settle(new PayloadTooLargeException(BODY_TOO_LARGE(bodyLimit)));
       } else if (verdict === 'header-too-large') {
         settle(tooLarge(`has a part header block larger than ${maxHeaderSize} bytes`));
       } else if (!busboy.write(chunk) && !settled) req.pause();
@@ -89,7 +94,7 @@ export function readMultipartFields(
       _encoding: string,
       mimeType: string,
     ) => {
-      part.on('error', () => settle(new BadRequestException(MALFORMED)));
+      part.on('error', () => settle(new BadRequestException(MULTIPART_MALFORMED)));
       // busboy's own rule for files; they, and parts without a name, are read and dropped
       // (the meter has counted their bytes).
       if (filename !== undefined || mimeType === 'application/octet-stream' || name === undefined) {
@@ -114,7 +119,7 @@ export function readMultipartFields(
     };
     busboy.on('file', onPart);
     busboy.on('partsLimit', () => settle(tooLarge(`has more than ${maxParts} parts`)));
-    busboy.on('error', () => settle(new BadRequestException(MALFORMED))); // never echo the input
+    busboy.on('error', () => settle(new BadRequestException(MULTIPART_MALFORMED))); // never echo the input
     busboy.on('finish', () => settle());
     busboy.on('drain', onDrain);
     req.on('data', onData).on('end', onEnd).on('error', settle).on('close', onClose);
@@ -124,20 +129,17 @@ export function readMultipartFields(
 /** The boundary of a `multipart/form-data` type, checked against RFC 2046. */
 function boundaryOf(contentType: string): string {
   const media = parseMediaType(contentType);
-  if (media === undefined)
-    throw new BadRequestException('Sijax request has a malformed Content-Type');
-  if (media.type !== 'multipart/form-data') {
-    throw new UnsupportedMediaTypeException('Sijax request body is not multipart/form-data');
-  }
+  if (media === undefined) throw new BadRequestException(CONTENT_TYPE_MALFORMED);
+  if (media.type !== 'multipart/form-data') throw new UnsupportedMediaTypeException(NOT_MULTIPART);
   const boundary = media.params.get('boundary') ?? '';
   let valid = boundary.length > 0 && boundary.length <= 70 && !boundary.endsWith(' ');
   for (let i = 0; valid && i < boundary.length; i++) {
     valid = boundary[i] === ' ' || BCHARS.includes(boundary[i]);
   }
-  if (!valid) throw new BadRequestException('Sijax request has no valid multipart boundary');
+  if (!valid) throw new BadRequestException(NO_BOUNDARY);
   return boundary;
 }
 
 function tooLarge(what: string): PayloadTooLargeException {
-  return new PayloadTooLargeException(`Sijax request body ${what}`);
+  return new PayloadTooLargeException(MULTIPART_TOO_LARGE(what));
 }
