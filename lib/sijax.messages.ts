@@ -61,6 +61,8 @@ export const MULTIPART_TOO_LARGE = (what: string) => `Sijax request body ${what}
 export const CONTENT_TYPE_MALFORMED = 'Sijax request has a malformed Content-Type';
 export const NOT_MULTIPART = 'Sijax request body is not multipart/form-data';
 export const NO_BOUNDARY = 'Sijax request has no valid multipart boundary';
+export const PLATFORM_BODY_TOO_LARGE = 'Sijax request body is larger than the app accepts';
+export const BODY_UNREADABLE = 'Sijax request body could not be read';
 export const UNSUPPORTED_MEDIA_TYPE =
   'Sijax accepts application/x-www-form-urlencoded, multipart/form-data or application/json';
 export const METHOD_NOT_ALLOWED = 'Sijax calls are POST requests';

@@ -7,6 +7,7 @@ import { SijaxMetadataAccessor } from './core/sijax-metadata.accessor';
 import { SijaxRegistry } from './core/sijax.registry';
 import { SijaxClientAsset } from './http/client-asset';
 import { FastifyBodySetup } from './http/fastify-body.setup';
+import { PlatformRefusals } from './http/platform-refusals';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
@@ -32,6 +33,7 @@ import { CometStreams } from './transports/comet-streams';
     SijaxClientAsset,
     CometStreams,
     FastifyBodySetup,
+    PlatformRefusals,
   ],
   exports: [SijaxRegistry],
 })

@@ -6,6 +6,11 @@ import { CLIENT_LEFT, FAILURE_ALERT, REFUSED } from '../sijax.messages';
 import { IframeEncoder } from '../transports/iframe/iframe.encoder';
 
 const logger = new Logger('Sijax');
+const JSON_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
 
 /** Answers a regular call: a JSON array of commands, with a length (the whole answer is known). */
 export function replyCommands(res: ServerResponse, status: number, commands: SijaxCommand[]): void {
@@ -19,12 +24,7 @@ export function replyCommands(res: ServerResponse, status: number, commands: Sij
     status = 500;
     body = JSON.stringify([errorCommand(describeFailure(error))]);
   }
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Length': Buffer.byteLength(body),
-  });
+  res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': String(Buffer.byteLength(body)) });
   res.end(body);
 }
 
@@ -34,12 +34,40 @@ function clientLeft(req: IncomingMessage, res: ServerResponse, error: unknown): 
   return res.destroyed || (req.socket?.destroyed ?? true) || code === 'ECONNRESET';
 }
 
+/** A refusal as bytes: what `refuse` writes, and what a platform hook can send instead. */
+export interface Refusal {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 /**
- * Refuses a call before any handler ran: a clear status, logged once (the path quoted, never the
- * body), and an answer in the caller's format: a script chunk for a form posted into an iframe,
- * JSON otherwise. An iframe without a call id is the original client's: it gets an alert, the
- * only failure it can show (it has no processor for `error`). A body not read to its end is never
- * read on: the answer closes the connection.
+ * A refusal in the caller's format, logged once (the path quoted, never the body): a script chunk
+ * for a form posted into an iframe, JSON commands otherwise. An iframe without a call id is the
+ * original client's: it gets an alert, the only failure it can show (it has no processor for
+ * `error`).
+ */
+export function refusal(req: IncomingMessage, error: unknown, callId: string | undefined): Refusal {
+  const failure = describeFailure(error);
+  const log = REFUSED(req.method ?? '', req.url ?? '', failure.status, failure.message);
+  if (failure.status < 500) logger.warn(log);
+  else logger.error(log, (error as Error).stack);
+  if (req.headers['sec-fetch-dest'] === 'iframe') {
+    // With the client's call id, the refusal reaches that call's promise, not just the page.
+    const document = IframeEncoder.document([refusalCommand(failure, callId)], callId);
+    return { status: failure.status, ...document };
+  }
+  return {
+    status: failure.status,
+    headers: JSON_HEADERS,
+    body: JSON.stringify([errorCommand(failure)]),
+  };
+}
+
+/**
+ * Refuses a call before any handler ran, with `refusal()`. A body not read to its end is never
+ * read on: the answer closes the connection. A client that left gets nothing, and no log above
+ * debug.
  */
 export function refuse(
   req: IncomingMessage,
@@ -47,24 +75,17 @@ export function refuse(
   error: unknown,
   callId: string | undefined,
 ): void {
-  const method = req.method ?? '';
-  const path = req.url ?? '';
   if (clientLeft(req, res, error)) {
-    logger.debug?.(CLIENT_LEFT(method, path));
+    logger.debug?.(CLIENT_LEFT(req.method ?? '', req.url ?? ''));
     if (!res.destroyed) res.destroy();
     return;
   }
-  const failure = describeFailure(error);
-  if (failure.status < 500) logger.warn(REFUSED(method, path, failure.status, failure.message));
-  else logger.error(REFUSED(method, path, failure.status, failure.message), (error as Error).stack);
+  const { status, headers, body } = refusal(req, error, callId);
   if (res.headersSent) return void res.end();
   if (!req.complete) res.setHeader('Connection', 'close');
-  if (req.headers['sec-fetch-dest'] !== 'iframe') {
-    return replyCommands(res, failure.status, [errorCommand(failure)]);
-  }
-  // With the client's call id, the refusal reaches that call's promise, not just the page.
-  const { headers, body } = IframeEncoder.document([refusalCommand(failure, callId)], callId);
-  res.writeHead(failure.status, headers).end(body);
+  res
+    .writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) })
+    .end(body);
 }
 
 function refusalCommand(failure: SijaxFailure, callId: string | undefined): SijaxCommand {
