@@ -5,7 +5,8 @@ import { CROSS_SITE_REFUSED, CSRF_TOKEN_INVALID } from '../../lib/sijax.messages
 import { EchoHandlers, EchoProbe } from '../fixtures/echo-handlers';
 import { testAppModule } from '../fixtures/test-app.module';
 import { baseUrl, parseChunks, sijaxBody } from '../utils/http-client';
-import { startApp } from '../utils/test-app';
+import { Test } from '@nestjs/testing';
+import { createTestApp, startApp } from '../utils/test-app';
 
 const crossSite = [
   { type: 'error', error: CROSS_SITE_REFUSED, status: 403, name: 'ForbiddenException' },
@@ -278,5 +279,75 @@ describe('CSRF: token mode', () => {
       403,
       badToken,
     );
+  });
+});
+
+describe('CSRF: the origin includes the scheme, and only a trusted proxy speaks for TLS', () => {
+  async function start(trustProxy: boolean): Promise<INestApplication> {
+    const imports = [
+      testAppModule({ csrf: { token: true } }, { providers: [EchoProbe, EchoHandlers] }),
+    ];
+    const moduleRef = await Test.createTestingModule({ imports }).compile();
+    const app = createTestApp(moduleRef, {}, { trustProxy });
+    await app.listen(0, '127.0.0.1');
+    return app;
+  }
+
+  const cookieOf = async (app: INestApplication, headers: Record<string, string> = {}) => {
+    const res = await request(app.getHttpServer()).get('/sijax/sijax.js').set(headers).expect(200);
+    return (res.headers['set-cookie'] as unknown as string[])[0];
+  };
+
+  it('refuses an Origin with the right host but another scheme', async () => {
+    const app = await start(false);
+    try {
+      const host = new URL(baseUrl(app)).host;
+      const token = /=([\w-]+);/.exec(await cookieOf(app))![1];
+      const withToken = { Cookie: `sijax_csrf=${token}`, 'X-Sijax-CSRF': token };
+      await call(app, 1, { ...withToken, Origin: `https://${host}` }).expect(403, crossSite);
+      await call(app, 1, { ...withToken, Origin: `http://${host}` }).expect(200, echoed(1));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('ignores X-Forwarded-Proto from a client when the app does not trust its proxy', async () => {
+    const app = await start(false);
+    try {
+      const cookie = await cookieOf(app, { 'X-Forwarded-Proto': 'https' });
+      expect(cookie).toMatch(/^sijax_csrf=[\w-]+; Path=\/; SameSite=Strict$/);
+      const host = new URL(baseUrl(app)).host;
+      const token = /=([\w-]+);/.exec(cookie)![1];
+      // A claimed https origin is not this plain-http request's origin.
+      await call(app, 1, {
+        Cookie: `sijax_csrf=${token}`,
+        'X-Sijax-CSRF': token,
+        'X-Forwarded-Proto': 'https',
+        Origin: `https://${host}`,
+      }).expect(403, crossSite);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('behind a trusted TLS proxy: the __Host- cookie, Secure, and an https Origin', async () => {
+    const app = await start(true);
+    try {
+      const proxied = { 'X-Forwarded-Proto': 'https' };
+      const cookie = await cookieOf(app, proxied);
+      const match = /^__Host-sijax_csrf=([\w-]+); Path=\/; SameSite=Strict; Secure$/.exec(cookie);
+      expect(match).not.toBeNull();
+      const token = match![1];
+      const host = new URL(baseUrl(app)).host;
+      const secure = { ...proxied, 'X-Sijax-CSRF': token, Origin: `https://${host}` };
+      await call(app, 1, { ...secure, Cookie: `__Host-sijax_csrf=${token}` }).expect(
+        200,
+        echoed(1),
+      );
+      // Over HTTPS only the __Host- cookie counts: a plain one could come from a subdomain.
+      await call(app, 1, { ...secure, Cookie: `sijax_csrf=${token}` }).expect(403, badToken);
+    } finally {
+      await app.close();
+    }
   });
 });

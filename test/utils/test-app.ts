@@ -5,6 +5,7 @@ import {
   type ModuleMetadata,
   type NestApplicationOptions,
 } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, type TestingModule } from '@nestjs/testing';
 
@@ -12,15 +13,23 @@ import { Test, type TestingModule } from '@nestjs/testing';
 export const PLATFORM: 'express' | 'fastify' =
   (globalThis as { SIJAX_PLATFORM?: 'fastify' }).SIJAX_PLATFORM ?? 'express';
 
-/** An app on this project's platform; `forceCloseConnections` so `close()` never waits. */
+/**
+ * An app on this project's platform; `forceCloseConnections` so `close()` never waits.
+ * `trustProxy`: believe `X-Forwarded-*` (Express's `trust proxy`, Fastify's `trustProxy`).
+ */
 export function createTestApp(
   moduleRef: TestingModule,
   options: NestApplicationOptions = {},
+  { trustProxy = false } = {},
 ): INestApplication {
   const settings = { forceCloseConnections: true, logger: false as const, ...options };
-  return PLATFORM === 'fastify'
-    ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), settings)
-    : moduleRef.createNestApplication(settings);
+  if (PLATFORM === 'fastify') {
+    const adapter = new FastifyAdapter({ trustProxy });
+    return moduleRef.createNestApplication<NestFastifyApplication>(adapter, settings);
+  }
+  const app = moduleRef.createNestApplication<NestExpressApplication>(settings);
+  if (trustProxy) app.set('trust proxy', true);
+  return app;
 }
 
 /** Starts an app on a random port. */
