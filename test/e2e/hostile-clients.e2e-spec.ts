@@ -179,7 +179,7 @@ describe('What a hostile client sends', () => {
         const warnings = logs.logs.filter((log) => log.level === 'warn');
         expect(warnings).toHaveLength(1);
         const { message } = warnings[0];
-        expect(message).not.toMatch(/[\n\r\u001b]/);
+        for (const control of ['\n', '\r', '\u001b']) expect(message).not.toContain(control);
         expect(message).toContain('"x\\n[Nest] 1 - LOG [Sijax] forged line\\u001b[31m');
         expect(message).toContain(`(${forged.length} characters)`);
         expect(message.length).toBeLessThan(250);
