@@ -222,9 +222,11 @@ export class Call {
       logger.warn(`${what}: ${failure.status} ${failure.message}`);
     }
     this.failed = true;
+    // The original client runs commands only from a 200 answer, as the original protocol gave
+    // for every problem it reported (unknown name, wrong arguments).
+    if (this.request.legacy) return events.callFailed(this.response, failure);
     if (this.status === 200) this.status = failure.status;
-    if (this.request.legacy) events.callFailed(this.response, failure);
-    else this.response.addCommand('error', errorCommand(failure));
+    this.response.addCommand('error', errorCommand(failure));
   }
 }
 

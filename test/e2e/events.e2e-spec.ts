@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { SijaxEvents, SijaxResponse } from '../../lib';
 import { testAppModule } from '../fixtures/test-app.module';
-import { baseUrl, ChunkReader, parseChunks, sijaxBody } from '../utils/http-client';
+import { baseUrl, ChunkReader, legacyBody, parseChunks, sijaxBody } from '../utils/http-client';
 import { startApp } from '../utils/test-app';
 
 describe('Sijax events', () => {
@@ -25,6 +25,10 @@ describe('Sijax events', () => {
       history.push(`invalid call ${name}`);
       response.alert(`bad ${name}`);
     },
+    callFailed: (response, failure) => {
+      history.push(`failed ${response.callName} ${failure.status}`);
+      response.html('#problem', failure.message);
+    },
   };
 
   beforeAll(async () => {
@@ -36,6 +40,22 @@ describe('Sijax events', () => {
 
   const post = (body: string) =>
     request(app.getHttpServer()).post('/sijax').type('form').send(body);
+
+  it('reports a failed call of the original client through callFailed, and only those', async () => {
+    const legacy = await post(legacyBody('throws')).expect(200);
+    expect(legacy.body).toContainEqual({
+      type: 'html',
+      selector: '#problem',
+      html: 'Internal server error',
+      setType: 'replace',
+    });
+    expect(history).toContain('failed throws 500');
+    history.splice(0);
+    // The bundled client's calls get an error command instead.
+    const modern = await post(sijaxBody('throws')).expect(500);
+    expect(modern.body).toContainEqual(expect.objectContaining({ type: 'error', status: 500 }));
+    expect(history.some((line) => line.startsWith('failed'))).toBe(false);
+  });
 
   it('runs before, the handler and after in order, on one response', async () => {
     const res = await post(sijaxBody('say_hello', ['Ann'])).expect(200);

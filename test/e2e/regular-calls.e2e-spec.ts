@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { testAppModule } from '../fixtures/test-app.module';
 import { STREAMING_NOT_SUPPORTED } from '../../lib/sijax.messages';
-import { parseChunks, sijaxBody } from '../utils/http-client';
+import { legacyBody, parseChunks, sijaxBody } from '../utils/http-client';
 import { captureLogs, startApp } from '../utils/test-app';
 
 describe('Regular Sijax calls: the wire protocol of Sijax 0.3', () => {
@@ -49,6 +49,15 @@ describe('Regular Sijax calls: the wire protocol of Sijax 0.3', () => {
   it('drops cleared commands', async () => {
     const res = await post(sijaxBody('cleared')).expect(200);
     expect(res.body).toEqual([{ type: 'alert', alert: 'kept' }]);
+  });
+
+  it('answers a call of the original client (no sijax_call) only with commands it knows', async () => {
+    // No `return` command: the original has no processor for it and would throw.
+    expect((await post(legacyBody('answer')).expect(200)).body).toEqual([]);
+    // A failure as an alert, with status 200: the original runs commands only from a 200.
+    expect((await post(legacyBody('throws')).expect(200)).body).toEqual([
+      { type: 'alert', alert: 'Internal server error (Sijax error)' },
+    ]);
   });
 
   it('sends a non-undefined return value as a final return command', async () => {
