@@ -15,7 +15,7 @@ const common = {
   entryPoints: [join(clientDir, 'index.ts')],
   bundle: true,
   minify: true,
-  target: 'es2019',
+  target: 'es2020',
   platform: 'browser',
   legalComments: 'none',
   write: false,

@@ -1,54 +1,26 @@
 import { openCall } from './calls';
-import { getCsrfToken, getRequestUri } from './config';
-import { FIELD_CALL_ID, FIELD_CSRF } from '../lib/protocol/wire-names';
-import { postFields } from './transport';
+import { getTransport } from './config';
+import { fetchStream } from './fetch-stream';
+import { iframeStream } from './iframe-stream';
 import type { CallOptions, SijaxCall } from './types';
 
-function hidden<K extends 'iframe' | 'form'>(tag: K, id: string): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  el.id = el.name = id;
-  el.style.display = 'none';
-  return el;
-}
-
 /**
- * A Comet call: a form posted into a hidden iframe. The server streams
- * `<script>window.parent.Sijax.processCommands([...], id)</script>` chunks; `load` means it ended.
+ * A Comet call: its batches run as they arrive, over the page's transport (`Sijax.configure`)
+ * or the call's own (`options.transport`): a hidden iframe (default) or fetch.
  */
 export function cometRequest<T = unknown>(
   name: string,
   args: unknown[] = [],
   options: CallOptions = {},
 ): SijaxCall<T> {
-  const elements: HTMLElement[] = [];
-  // Removing the iframe also closes the connection, so the server cancels the handler.
-  const remove = () => elements.forEach((el) => el.remove());
-  const [call, handle] = openCall(name, args, options, remove);
-  const suffix = `4_${name}_${call.id}`;
-  const frame = hidden('iframe', 'frame' + suffix);
-  const form = hidden('form', 'form' + suffix);
-  const fields = postFields(call, args);
-  const token = getCsrfToken();
-  if (token) fields[FIELD_CSRF] = token;
-  for (const [key, value] of Object.entries(fields)) {
-    const input = form.appendChild(document.createElement('input'));
-    input.type = 'hidden';
-    input.name = key;
-    input.value = value;
+  let stop = (): void => undefined;
+  const [call, handle] = openCall(name, args, options, () => stop());
+  if ((options.transport || getTransport()) === 'fetch') {
+    const controller = new AbortController();
+    stop = () => controller.abort();
+    fetchStream(call, args, controller);
+  } else {
+    stop = iframeStream(call, args);
   }
-  form.method = 'post';
-  form.target = frame.name;
-  // The id in the URL too: a refusal before the body is read still reaches this call.
-  const url = options.url || getRequestUri();
-  form.action = url + (url.includes('?') ? '&' : '?') + FIELD_CALL_ID + '=' + call.id;
-  elements.push(frame, form);
-  document.body.append(frame, form);
-  // Listen only now: appending the iframe fires a load event for about:blank.
-  frame.addEventListener('load', () => {
-    call.settle();
-    // Removing during the load event made Chrome log "Failed to load resource".
-    setTimeout(remove, 0);
-  });
-  form.submit();
   return handle as SijaxCall<T>;
 }

@@ -5,6 +5,7 @@ import {
   CSRF_META,
   DEFAULT_SIJAX_PATH,
 } from '../lib/protocol/wire-names';
+import type { CometTransport } from './types';
 
 // The server serves the client at `{path}/sijax.js` and answers calls at `{path}`.
 const script = document.currentScript as HTMLScriptElement | null;
@@ -13,12 +14,20 @@ let requestUri = src.endsWith('/' + CLIENT_FILE_NAME)
   ? src.slice(0, -CLIENT_FILE_NAME.length - 1)
   : DEFAULT_SIJAX_PATH;
 let csrfToken: string | undefined;
+let transport: CometTransport = 'iframe';
 
 export const setRequestUri = (uri: string): void => {
   requestUri = uri;
 };
 
 export const getRequestUri = (): string => requestUri;
+
+export const getTransport = (): CometTransport => transport;
+
+/** Page-wide settings: `transport` is how Comet calls stream by default. */
+export function configure(settings: { transport?: CometTransport }): void {
+  if (settings.transport) transport = settings.transport;
+}
 
 /** `null` clears a token set here, so the meta tag and the cookie are read again. */
 export const setCsrfToken = (token: string | null): void => {

@@ -1,5 +1,5 @@
 import { cometRequest } from './comet';
-import { getCsrfToken, getRequestUri, setCsrfToken, setRequestUri } from './config';
+import { configure, getCsrfToken, getRequestUri, setCsrfToken, setRequestUri } from './config';
 import { getFormValues } from './form-values';
 import { getCommandProcessor, processCommands, registerCommand } from './process';
 import { FIELD_ARGS, FIELD_REQUEST } from '../lib/protocol/wire-names';
@@ -8,6 +8,7 @@ import { request } from './transport';
 export type {
   CallContext,
   CallOptions,
+  CometTransport,
   CommandProcessor,
   SijaxCall,
   SijaxCommand,
@@ -17,6 +18,7 @@ export type {
 export const Sijax = {
   PARAM_REQUEST: FIELD_REQUEST,
   PARAM_ARGS: FIELD_ARGS,
+  configure,
   setRequestUri,
   getRequestUri,
   /** Kept for old pages: JSON is native now. */

@@ -1,20 +1,49 @@
-import { fail, openCall } from './calls';
-import type { Call } from './calls';
-import { getCsrfToken, getRequestUri } from './config';
+import { fail, openCall, type Call } from './calls';
+import { getRequestUri } from './config';
+import { postFields, postHeaders } from './post';
 import { processCommands } from './process';
-import { FIELD_ARGS, FIELD_CALL_ID, FIELD_REQUEST, CSRF_HEADER } from '../lib/protocol/wire-names';
 import type { CallOptions, SijaxCall, SijaxCommand } from './types';
 import { sjxError } from './util';
 
-/** The POST fields of a call: user `data` first, so the protocol fields win. */
-export function postFields(call: Call, args: unknown[]): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const [key, value] of Object.entries(call.options.data || {})) fields[key] = String(value);
-  fields[FIELD_REQUEST] = call.name;
-  fields[FIELD_ARGS] = JSON.stringify(args);
-  fields[FIELD_CALL_ID] = call.id;
-  return fields;
+/** POSTs a call with fetch; `abort()` of its handle aborts the request. */
+export function post(
+  call: Call,
+  args: unknown[],
+  accept: string,
+  controller: AbortController,
+): Promise<Response> {
+  return fetch(call.options.url || getRequestUri(), {
+    method: 'POST',
+    body: new URLSearchParams(postFields(call, args)),
+    headers: postHeaders(accept),
+    credentials: 'same-origin',
+    signal: controller.signal,
+  });
 }
+
+/**
+ * Reads a JSON array of commands: a regular call's answer, or a refusal of any call. Runs them,
+ * then fails the call on an HTTP error (unless an error command already did).
+ */
+export async function readCommands(call: Call, response: Response): Promise<void> {
+  const text = await response.text();
+  let commands: unknown;
+  try {
+    commands = JSON.parse(text);
+  } catch {
+    // Not JSON (an HTML error page...): reported below with the status.
+  }
+  const ok = Array.isArray(commands);
+  if (ok) processCommands(commands as SijaxCommand[], call.id);
+  if (!call.error && !(ok && response.ok)) {
+    const message = response.ok ? 'Invalid Sijax response' : 'HTTP ' + response.status;
+    throw sjxError(message, response.status, response.ok ? 'ParseError' : 'HttpError');
+  }
+}
+
+/** Reports a failure of fetch itself as a network error; errors of ours pass as they are. */
+export const failWith = (call: Call) => (e: Error & { status?: number }) =>
+  fail(call, e.status === undefined ? sjxError(e.message, 0, 'NetworkError') : e);
 
 /** A regular call: one POST answered by a JSON array of commands. */
 export function request<T = unknown>(
@@ -24,37 +53,8 @@ export function request<T = unknown>(
 ): SijaxCall<T> {
   const controller = new AbortController();
   const [call, handle] = openCall(name, args, options, () => controller.abort());
-  const token = getCsrfToken();
-  const headers: Record<string, string> = {
-    Accept: 'application/json',
-    'X-Requested-With': 'XMLHttpRequest',
-  };
-  if (token) headers[CSRF_HEADER] = token;
-  fetch(options.url || getRequestUri(), {
-    method: 'POST',
-    body: new URLSearchParams(postFields(call, args)),
-    headers,
-    credentials: 'same-origin',
-    signal: controller.signal,
-  })
-    .then(async (response) => {
-      const text = await response.text();
-      let commands: unknown;
-      try {
-        commands = JSON.parse(text);
-      } catch {
-        // Not JSON (an HTML error page...): reported below with the status.
-      }
-      const ok = Array.isArray(commands);
-      if (ok) processCommands(commands as SijaxCommand[], call.id);
-      if (!call.error && !(ok && response.ok)) {
-        const message = response.ok ? 'Invalid Sijax response' : 'HTTP ' + response.status;
-        throw sjxError(message, response.status, response.ok ? 'ParseError' : 'HttpError');
-      }
-      call.settle();
-    })
-    .catch((e: Error & { status?: number }) =>
-      fail(call, e.status === undefined ? sjxError(e.message, 0, 'NetworkError') : e),
-    );
+  post(call, args, 'application/json', controller)
+    .then((response) => readCommands(call, response))
+    .then(() => call.settle(), failWith(call));
   return handle as SijaxCall<T>;
 }

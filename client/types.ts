@@ -8,7 +8,12 @@ export interface SijaxError extends Error {
   status: number;
 }
 
+/** How a Comet call streams: a hidden iframe (the original's way, the default) or fetch. */
+export type CometTransport = 'iframe' | 'fetch';
+
 export interface CallOptions {
+  /** Comet calls: the transport of this call (default: `Sijax.configure({ transport })`'s). */
+  transport?: CometTransport;
   /** Endpoint for this call only (default: `Sijax.getRequestUri()`). */
   url?: string;
   /** Extra POST fields, sent next to `sijax_rq` and `sijax_args`. */

@@ -1,15 +1,15 @@
 import {
   SSE_END_FRAME,
   SSE_HEARTBEAT,
-  SseParser,
   sseCommandsFrame,
+  sseParser,
   type SseEvent,
 } from './sse-frame';
 
 function parse(...pieces: string[]): SseEvent[] {
   const events: SseEvent[] = [];
-  const parser = new SseParser((event) => events.push(event));
-  for (const piece of pieces) parser.push(piece);
+  const push = sseParser((event) => events.push(event));
+  for (const piece of pieces) push(piece);
   return events;
 }
 

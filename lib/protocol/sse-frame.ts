@@ -21,56 +21,51 @@ export interface SseEvent {
 }
 
 /**
- * Reads an event stream incrementally, as it arrives: lines end in LF, CRLF or CR; `data` lines
- * join with LF; a blank line dispatches; comments and unknown fields are ignored. Linear in the
- * input: each character is looked at once.
+ * Reads an event stream incrementally, as it arrives: returns the function to feed it text. Lines
+ * end in LF, CRLF or CR; `data` lines join with LF; a blank line dispatches; comments and
+ * unknown fields are ignored. Linear in the input: each character is looked at once. (Closures,
+ * not a class: the browser client's minifier can shorten their names.)
  */
-export class SseParser {
-  private line = '';
-  private afterCr = false;
-  private data: string[] = [];
-  private event = '';
-  private id?: string;
+export function sseParser(onEvent: (event: SseEvent) => void): (text: string) => void {
+  let line = '';
+  let afterCr = false;
+  let data: string[] = [];
+  let event = '';
+  let id: string | undefined;
 
-  constructor(private readonly onEvent: (event: SseEvent) => void) {}
+  const takeLine = (text: string): void => {
+    if (text === '') {
+      if (data.length > 0) onEvent({ id, event: event || 'message', data: data.join('\n') });
+      data = [];
+      event = '';
+      return;
+    }
+    if (text.charCodeAt(0) === 58) return; // ':' comment (heartbeat)
+    const colon = text.indexOf(':');
+    const field = colon < 0 ? text : text.slice(0, colon);
+    let value = colon < 0 ? '' : text.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === 'data') data.push(value);
+    else if (field === 'event') event = value;
+    else if (field === 'id' && !value.includes('\0')) id = value;
+  };
 
-  push(text: string): void {
+  return (text) => {
     let start = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c !== 10 && c !== 13) continue;
       // LF straight after CR ends nothing: CRLF is one line break.
-      if (!(c === 10 && this.afterCr && i === start)) {
-        this.line += text.slice(start, i);
-        this.takeLine(this.line);
-        this.line = '';
+      if (!(c === 10 && afterCr && i === start)) {
+        takeLine(line + text.slice(start, i));
+        line = '';
       }
-      this.afterCr = c === 13;
+      afterCr = c === 13;
       start = i + 1;
     }
     if (start < text.length) {
-      this.line += text.slice(start);
-      this.afterCr = false;
+      line += text.slice(start);
+      afterCr = false;
     }
-  }
-
-  private takeLine(line: string): void {
-    if (line === '') return this.dispatch();
-    if (line.charCodeAt(0) === 58) return; // ':' comment (heartbeat)
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') this.data.push(value);
-    else if (field === 'event') this.event = value;
-    else if (field === 'id' && !value.includes('\0')) this.id = value;
-  }
-
-  private dispatch(): void {
-    if (this.data.length > 0) {
-      this.onEvent({ id: this.id, event: this.event || 'message', data: this.data.join('\n') });
-    }
-    this.data = [];
-    this.event = '';
-  }
+  };
 }

@@ -46,6 +46,14 @@ export class CometStreams implements BeforeApplicationShutdown {
     this.startHeartbeat();
   }
 
+  /** Resolves once the open stream of `callId` has settled, at once when there is none. */
+  settled(callId: string): Promise<void> {
+    for (const stream of this.open) {
+      if (stream.call.request.callId === callId) return stream.settled;
+    }
+    return Promise.resolve();
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all([...this.open].map((stream) => this.shutdown(stream)));
   }

@@ -3,9 +3,11 @@ import { Controller, Get, Header, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import helmet from 'helmet';
 import type { Browser, Page } from 'playwright-core';
+import { CancellableHandlers, LifecycleProbe } from '../fixtures/lifecycle-handlers';
 import { testAppModule } from '../fixtures/test-app.module';
 import { baseUrl } from '../utils/http-client';
 import { buildClient, launchBrowser } from '../utils/browser';
+import { until } from '../utils/latch';
 
 /** A page without inline scripts, as an app with helmet's default policy must serve it. */
 @Controller()
@@ -26,7 +28,12 @@ describe("Comet under helmet's default Content-Security-Policy (Chromium)", () =
   beforeAll(async () => {
     buildClient();
     const moduleRef = await Test.createTestingModule({
-      imports: [testAppModule({}, { controllers: [PageController] })],
+      imports: [
+        testAppModule(
+          {},
+          { controllers: [PageController], providers: [LifecycleProbe, CancellableHandlers] },
+        ),
+      ],
     }).compile();
     app = moduleRef.createNestApplication({ forceCloseConnections: true, logger: false });
     app.use(helmet());
@@ -106,5 +113,84 @@ describe("Comet under helmet's default Content-Security-Policy (Chromium)", () =
     expect(outcome.error).not.toBeNull();
     expect(violations.join('\n')).toMatch(/unsafe-eval/);
     violations.splice(0);
+  });
+
+  describe('over the fetch transport', () => {
+    it('streams every batch with no iframe and no inline script, so no policy is needed', async () => {
+      const outcome = await page.evaluate(async () => {
+        const seen: unknown[] = [];
+        let iframes = 0;
+        const frames = new MutationObserver(
+          () => (iframes += document.querySelectorAll('iframe').length),
+        );
+        frames.observe(document.body, { childList: true, subtree: true });
+        const value = await window.sjxComet.request('asyncFunction', ['four'], {
+          transport: 'fetch',
+        });
+        // Batches that arrive in one read run one after the other: each command is seen.
+        const onCommand = (command: { type: string; html?: unknown }) =>
+          void seen.push(command.html);
+        await window.sjxComet.request('countSync', [3], { transport: 'fetch', onCommand });
+        frames.disconnect();
+        seen.push(document.getElementById('n')!.textContent);
+        return { seen, value, iframes };
+      });
+      expect(outcome).toEqual({ seen: ['0', '1', '2', '2'], value: 4, iframes: 0 });
+      expect(violations).toEqual([]);
+    });
+
+    it('is the page default after Sijax.configure, and reports failures like the iframe', async () => {
+      const outcome = await page.evaluate(async () => {
+        window.Sijax.configure({ transport: 'fetch' });
+        const events: string[] = [];
+        const listen = (name: string) =>
+          document.addEventListener(name, (event) => {
+            events.push(
+              `${name} ${(event as CustomEvent<{ error?: Error }>).detail.error?.name ?? ''}`.trim(),
+            );
+          });
+        listen('sijax:error');
+        listen('sijax:done');
+        const error = await window.sjxComet.request('failAfter', [1]).then(
+          () => null,
+          (e: Error & { status: number }) => ({ name: e.name, status: e.status }),
+        );
+        window.Sijax.configure({ transport: 'iframe' });
+        return { error, events, iframes: document.querySelectorAll('iframe').length };
+      });
+      expect(outcome).toEqual({
+        error: { name: 'InternalServerError', status: 500 },
+        events: ['sijax:error InternalServerError', 'sijax:done InternalServerError'],
+        iframes: 0,
+      });
+    });
+
+    it('abort() cancels the handler on the server', async () => {
+      const probe = app.get(LifecycleProbe);
+      const tag = 'browser-fetch-abort';
+      await page.evaluate((tag) => {
+        const call = window.sjxComet.request('signal_wait', [tag], { transport: 'fetch' });
+        window.probe = {
+          call,
+          outcome: call.then(
+            () => 'resolved',
+            (e: Error) => e.name,
+          ),
+        };
+      }, tag);
+      await probe.call(tag).started.promise;
+      const abortedAt = Date.now();
+      const outcome = await page.evaluate(async () => {
+        const { call, outcome } = window.probe as {
+          call: { abort(): void };
+          outcome: Promise<string>;
+        };
+        call.abort();
+        return outcome;
+      });
+      expect(outcome).toBe('AbortError');
+      await until(() => probe.call(tag).finallyAt !== undefined, 5000, 'the handler to stop');
+      expect(probe.call(tag).finallyAt! - abortedAt).toBeLessThan(100);
+    });
   });
 });

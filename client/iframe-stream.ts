@@ -1,0 +1,49 @@
+import { FIELD_CALL_ID, FIELD_CSRF } from '../lib/protocol/wire-names';
+import type { Call } from './calls';
+import { getCsrfToken, getRequestUri } from './config';
+import { postFields } from './post';
+
+function hidden<K extends 'iframe' | 'form'>(tag: K, id: string): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  el.id = el.name = id;
+  el.style.display = 'none';
+  return el;
+}
+
+/**
+ * The iframe transport of a Comet call (the original's): a form posted into a hidden iframe. The
+ * server streams `<script>window.parent.Sijax.processCommands([...], id)</script>` chunks;
+ * `load` means it ended. Returns what `abort()` does: removing the iframe closes the connection,
+ * so the server cancels the handler.
+ */
+export function iframeStream(call: Call, args: unknown[]): () => void {
+  const elements: HTMLElement[] = [];
+  const remove = () => elements.forEach((el) => el.remove());
+  const suffix = `4_${call.name}_${call.id}`;
+  const frame = hidden('iframe', 'frame' + suffix);
+  const form = hidden('form', 'form' + suffix);
+  const fields = postFields(call, args);
+  const token = getCsrfToken();
+  if (token) fields[FIELD_CSRF] = token;
+  for (const [key, value] of Object.entries(fields)) {
+    const input = form.appendChild(document.createElement('input'));
+    input.type = 'hidden';
+    input.name = key;
+    input.value = value;
+  }
+  form.method = 'post';
+  form.target = frame.name;
+  // The id in the URL too: a refusal before the body is read still reaches this call.
+  const url = call.options.url || getRequestUri();
+  form.action = url + (url.includes('?') ? '&' : '?') + FIELD_CALL_ID + '=' + call.id;
+  elements.push(frame, form);
+  document.body.append(frame, form);
+  // Listen only now: appending the iframe fires a load event for about:blank.
+  frame.addEventListener('load', () => {
+    call.settle();
+    // Removing during the load event made Chrome log "Failed to load resource".
+    setTimeout(remove, 0);
+  });
+  form.submit();
+  return remove;
+}
