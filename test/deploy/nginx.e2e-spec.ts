@@ -171,6 +171,17 @@ describe('two sample instances behind nginx (deploy/nginx/nginx.conf)', () => {
     expect(exchange.headers['x-accel-buffering']).toBeUndefined();
   });
 
+  it('passes a fetch-transport stream through one SSE frame at a time', async () => {
+    const exchange = await timedPost(`${base}/sijax`, sijaxBody('run', [STEPS]), {
+      headers: callHeaders({ Accept: 'text/event-stream' }),
+    });
+
+    expectStreamedStepByStep(exchange);
+    expect(exchange.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(exchange.text.endsWith('event: end\ndata: {}\n\n')).toBe(true);
+    expect(exchange.headers['x-accel-buffering']).toBeUndefined();
+  });
+
   it('passes a compressed stream on chunk by chunk (the app or nginx compresses)', async () => {
     // The example forwards Accept-Encoding: an app with the compression middleware (the sample)
     // compresses, flushing per chunk, and nginx passes that on; an app without it gets its

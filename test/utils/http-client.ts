@@ -1,6 +1,8 @@
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'http';
 import type { AddressInfo } from 'net';
 import type { INestApplication } from '@nestjs/common';
+import { readScriptChunks } from '../../lib/protocol/iframe-chunk';
+import { sseParser } from '../../lib/protocol/sse-frame';
 
 /** Base URL of an app listening on a random port. */
 export function baseUrl(app: INestApplication): string {
@@ -113,10 +115,17 @@ export class ChunkReader {
   }
 }
 
-/** The commands of every `processCommands(...)` chunk in a Comet body, in order. */
+/**
+ * The commands of every batch in a Comet body, in order: the `processCommands(...)` chunks of an
+ * iframe document, or the `commands` frames of an event stream (complete ones only).
+ */
 export function parseChunks(text: string): unknown[][] {
-  const batches: unknown[][] = [];
-  const pattern = /processCommands\((.*?)(?:,"[^"]*")?\);<\/script>/g;
-  for (const match of text.matchAll(pattern)) batches.push(JSON.parse(match[1]) as unknown[]);
-  return batches;
+  if (text.startsWith('id:') || text.startsWith(': ')) {
+    const batches: unknown[][] = [];
+    sseParser((event) => {
+      if (event.event === 'commands') batches.push(JSON.parse(event.data) as unknown[]);
+    })(text);
+    return batches;
+  }
+  return readScriptChunks(text).chunks.map((chunk) => chunk.commands);
 }
