@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SijaxEvents, SijaxModuleOptions } from './interfaces';
+import type { SijaxEvents, SijaxModuleOptions, SijaxRequest } from './interfaces';
+import type { CallStore } from './resume/call-store';
+import { MemoryCallStore } from './resume/memory-call-store';
 import { SIJAX_DEFAULTS } from './sijax.constants';
 import { FAILURE_ALERT, INVALID_CALL_ALERT, INVALID_REQUEST_ALERT } from './sijax.messages';
 import { SIJAX_MODULE_OPTIONS } from './sijax.tokens';
@@ -17,6 +19,13 @@ export class SijaxOptions {
   readonly timeoutMs?: number;
   readonly heartbeatMs: number | false;
   readonly csrf: { trustedOrigins: ReadonlySet<string>; token: boolean } | false;
+  readonly resume: {
+    readonly store: CallStore;
+    readonly lingerMs: number;
+    readonly retainMs: number;
+    readonly maxBatches: number;
+    readonly owner?: (request: SijaxRequest) => string | undefined;
+  };
 
   constructor(@Inject(SIJAX_MODULE_OPTIONS) options: SijaxModuleOptions) {
     this.events = {
@@ -28,6 +37,14 @@ export class SijaxOptions {
     this.bodyLimit = options.bodyLimit ?? SIJAX_DEFAULTS.bodyLimit;
     this.timeoutMs = options.timeoutMs;
     this.heartbeatMs = options.heartbeatMs ?? SIJAX_DEFAULTS.heartbeatMs;
+    const resume = options.resume ?? {};
+    this.resume = {
+      store: resume.store ?? new MemoryCallStore(),
+      lingerMs: resume.lingerMs ?? SIJAX_DEFAULTS.lingerMs,
+      retainMs: resume.retainMs ?? SIJAX_DEFAULTS.retainMs,
+      maxBatches: resume.maxBatches ?? SIJAX_DEFAULTS.maxBatches,
+      owner: resume.owner,
+    };
     const csrf = options.csrf ?? {};
     this.csrf = csrf && {
       trustedOrigins: new Set((csrf.trustedOrigins ?? []).map(serializedOrigin)),

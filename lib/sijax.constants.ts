@@ -34,6 +34,9 @@ export const SIJAX_DEFAULTS = {
   bodyLimit: 1024 * 1024,
   heartbeatMs: 15_000,
   maxJsonDepth: 64,
+  lingerMs: 30_000,
+  retainMs: 60_000,
+  maxBatches: 10_000,
   /** Most parts a multipart body may have. */
   maxParts: 1000,
   /** How long shutdown waits for cancelled handlers to run their `finally` blocks. */

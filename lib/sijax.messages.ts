@@ -45,6 +45,16 @@ export const ENCODING_FAILED = (name: string) =>
 export const INTERNAL_ERROR = 'Internal server error';
 export const SHUTTING_DOWN = 'The server is shutting down';
 
+// Resumable calls
+export const CALL_GONE = 'This call is over, or unknown: it cannot be resumed';
+export const CALL_LOST = 'The server running this call stopped answering';
+export const CALL_NOT_YOURS = 'Not allowed';
+export const CALL_ID_TOO_SHORT = (length: number) =>
+  `A resumable call needs a sijax_call id of at least ${length} URL-safe characters (128 random bits)`;
+export const BAD_OFFSET = 'The offset to resume after must be a decimal integer';
+export const RESUMABLE_REGULAR_HANDLER = (owner: string) =>
+  `${owner} is a regular Sijax function: only Comet functions can be resumable.`;
+
 // What the client sees when the original Sijax client is told of a failure (an alert).
 export const INVALID_REQUEST_ALERT = 'The action you performed is unavailable! (Sijax error)';
 export const INVALID_CALL_ALERT = 'You tried to perform an action in a wrong way! (Sijax error)';

@@ -8,6 +8,8 @@ import { SijaxRegistry } from './core/sijax.registry';
 import { SijaxClientAsset } from './http/client-asset';
 import { FastifyBodySetup } from './http/fastify-body.setup';
 import { PlatformRefusals } from './http/platform-refusals';
+import { ResumableRequests } from './http/resumable-requests';
+import { ResumableCalls } from './resume/resumable-calls';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
@@ -32,6 +34,8 @@ import { CometStreams } from './transports/comet-streams';
     SijaxDispatcher,
     SijaxClientAsset,
     CometStreams,
+    ResumableCalls,
+    ResumableRequests,
     FastifyBodySetup,
     PlatformRefusals,
   ],

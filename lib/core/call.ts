@@ -83,6 +83,11 @@ export class Call {
     return this.request.name;
   }
 
+  /** Its handler is resumable (Comet, `resumable: true`). */
+  get resumable(): boolean {
+    return this.handler?.resumable === true;
+  }
+
   get cancelled(): boolean {
     return this.stopped !== undefined;
   }

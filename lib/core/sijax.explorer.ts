@@ -7,6 +7,7 @@ import { RESERVED_NAMES } from '../sijax.constants';
 import {
   NON_STATIC_HANDLER,
   RESERVED_HANDLER_NAME,
+  RESUMABLE_REGULAR_HANDLER,
   YIELDING_REGULAR_HANDLER,
 } from '../sijax.messages';
 import { HandlerPipelineFactory } from './handler-pipeline';
@@ -66,6 +67,9 @@ export class SijaxExplorer implements OnModuleInit {
     if (metadata.kind === 'sijax' && isGeneratorFunction(method)) {
       throw new SijaxError(YIELDING_REGULAR_HANDLER(owner));
     }
+    if (metadata.kind === 'sijax' && metadata.resumable) {
+      throw new SijaxError(RESUMABLE_REGULAR_HANDLER(owner));
+    }
     const count = countParameters(method);
     this.registry.add({
       name,
@@ -74,6 +78,7 @@ export class SijaxExplorer implements OnModuleInit {
       minArgs: Math.max(0, count.required - 1),
       maxArgs: count.rest ? Infinity : Math.max(0, count.total - 1),
       timeoutMs: metadata.timeoutMs,
+      resumable: metadata.resumable === true,
       ...this.pipelines.create(instance, methodName, count),
     });
   }

@@ -5,17 +5,22 @@ import {
 } from '@nestjs/common';
 import type { IncomingMessage } from 'http';
 import { Readable } from 'stream';
-import type { CallRequest, ParsedArgs, StreamTransport } from '../core/call-request';
+import type { CallRequest, ParsedArgs, RunRequest, StreamTransport } from '../core/call-request';
 import {
   EVENT_STREAM,
+  FIELD_AFTER,
   FIELD_ARGS,
+  FIELD_ATTACH,
   FIELD_CALL_ID,
+  FIELD_CANCEL,
   FIELD_CSRF,
   FIELD_REQUEST,
+  LAST_EVENT_ID_HEADER,
   isCallId,
 } from '../protocol/wire-names';
 import {
   ARGS_TOO_DEEP,
+  BAD_OFFSET,
   BODY_TOO_LARGE,
   DUPLICATE_FIELD,
   NOT_SIJAX,
@@ -43,7 +48,7 @@ export function parseCallRequest(
   req: IncomingMessage,
   body: unknown,
   limits: ParserLimits,
-): CallRequest | Promise<CallRequest> {
+): CallRequest | RunRequest | Promise<CallRequest | RunRequest> {
   // Synchronous when a body parser already read the body: no promise on the common path.
   const reader = fieldReader(req, body, limits);
   return reader instanceof Promise
@@ -51,7 +56,13 @@ export function parseCallRequest(
     : readCall(reader, req, limits);
 }
 
-function readCall(field: FieldReader, req: IncomingMessage, limits: ParserLimits): CallRequest {
+function readCall(
+  field: FieldReader,
+  req: IncomingMessage,
+  limits: ParserLimits,
+): CallRequest | RunRequest {
+  const run = readRunRequest(field, req);
+  if (run) return run;
   const name = field(FIELD_REQUEST);
   const rawArgs = field(FIELD_ARGS);
   if (typeof name !== 'string' || rawArgs === undefined) throw notSijax();
@@ -67,8 +78,41 @@ function readCall(field: FieldReader, req: IncomingMessage, limits: ParserLimits
     callId: isCallId(callId) ? callId : undefined,
     csrfToken: typeof csrfToken === 'string' ? csrfToken : undefined,
     transport: requestedTransport(req),
+    after: afterOffset(field, req),
     legacy: !isCallId(callId),
   };
+}
+
+/** `sijax_attach=<id>` or `sijax_cancel=<id>`, if the body is one of those. */
+function readRunRequest(field: FieldReader, req: IncomingMessage): RunRequest | undefined {
+  const attach = field(FIELD_ATTACH);
+  const cancel = field(FIELD_CANCEL);
+  const id = attach ?? cancel;
+  if (id === undefined) return undefined;
+  if (!isCallId(id)) throw notSijax();
+  const csrfToken = field(FIELD_CSRF);
+  return {
+    kind: attach !== undefined ? 'attach' : 'cancel',
+    callId: id,
+    after: afterOffset(field, req) ?? 0,
+    transport: requestedTransport(req),
+    csrfToken: typeof csrfToken === 'string' ? csrfToken : undefined,
+  };
+}
+
+/** The offset to resume after: `Last-Event-ID` (fetch) or `sijax_after` (an iframe's form). */
+function afterOffset(field: FieldReader, req: IncomingMessage): number | undefined {
+  const header = req.headers[LAST_EVENT_ID_HEADER.toLowerCase()];
+  const value = typeof header === 'string' ? header : field(FIELD_AFTER);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 15) {
+    throw new BadRequestException(BAD_OFFSET);
+  }
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) throw new BadRequestException(BAD_OFFSET);
+  }
+  return Number(value);
 }
 
 /** SSE when the client asks for an event stream; an iframe when the browser says it loads one. */

@@ -12,7 +12,7 @@ import {
   UseFilters,
   type Type,
 } from '@nestjs/common';
-import type { CallRequest } from '../core/call-request';
+import type { CallRequest, RunRequest } from '../core/call-request';
 import { SijaxDispatcher } from '../core/sijax.dispatcher';
 import { CLIENT_FILE_NAME } from '../protocol/wire-names';
 import { SijaxOptions } from '../sijax-options';
@@ -24,6 +24,7 @@ import { csrfCookie } from './csrf-cookie';
 import { checkCsrf, csrfCookieName, readCookie } from './csrf.check';
 import { nodeRequest, nodeResponse, requestBody } from './platform';
 import { refuse, replyCommands } from './replies';
+import { ResumableRequests } from './resumable-requests';
 import { callIdOf, parseCallRequest } from './request-parser';
 import { SijaxRouteFilter } from './sijax-route.filter';
 
@@ -36,13 +37,14 @@ export class SijaxControllerBase {
     @Inject(SijaxOptions) private readonly options: SijaxOptions,
     @Inject(SijaxClientAsset) private readonly client: SijaxClientAsset,
     @Inject(CometStreams) private readonly streams: CometStreams,
+    @Inject(ResumableRequests) private readonly resumable: ResumableRequests,
   ) {}
 
   @Post()
   async call(@Req() request: unknown, @Res() response: unknown): Promise<void> {
     const req = nodeRequest(request);
     const res = nodeResponse(response);
-    let parsed: CallRequest;
+    let parsed: CallRequest | RunRequest;
     try {
       const read = parseCallRequest(req, requestBody(request), this.options);
       parsed = read instanceof Promise ? await read : read;
@@ -52,7 +54,10 @@ export class SijaxControllerBase {
     }
     // A browser that left while guards or the body parser ran has nothing to answer to.
     if (res.destroyed) return;
+    if ('kind' in parsed) return this.resumable.run(parsed, request, req, res);
     const call = this.dispatcher.prepare(parsed, request, response);
+    // The original client sends no call id: nothing to resume by, so its calls run as they are.
+    if (call.resumable && !parsed.legacy) return this.resumable.call(call, request, req, res);
     if (call.streaming) return this.streams.start(call, req, res);
     const unwatch = watchConnection(req, res, () => call.cancel());
     const commands = await call.run();

@@ -15,4 +15,6 @@ export interface SijaxHandlerDefinition {
   readonly maxArgs: number;
   /** Per-handler time limit in ms, if any. */
   readonly timeoutMs?: number;
+  /** Its calls survive a dropped connection (Comet only). */
+  readonly resumable: boolean;
 }

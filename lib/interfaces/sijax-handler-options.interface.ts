@@ -8,6 +8,12 @@ export type SijaxCallKind = 'sijax' | 'comet';
 export interface SijaxHandlerOptions {
   /** Ends a call that runs longer than this with the error path. @default the module's `timeoutMs` */
   timeoutMs?: number;
+  /**
+   * Comet only: the call survives a dropped connection. Its batches are kept in a log (the
+   * module's `resume.store`), the client reconnects and gets what it missed, a page can attach
+   * to it later, and the handler never runs twice. @default false
+   */
+  resumable?: boolean;
 }
 
 /**

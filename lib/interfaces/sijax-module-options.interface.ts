@@ -1,4 +1,26 @@
+import type { CallStore } from '../resume/call-store';
 import type { SijaxEvents } from './sijax-events.interface';
+import type { SijaxRequest } from './sijax-request.interface';
+
+/**
+ * How resumable calls (`resumable: true` on a Comet handler) are kept.
+ * @publicApi
+ */
+export interface SijaxResumeOptions {
+  /** Where the calls' logs live. @default a `MemoryCallStore` (this instance only) */
+  store?: CallStore;
+  /** How long a call runs on once its last reader left, before it is cancelled (ms). @default 30000 */
+  lingerMs?: number;
+  /** How long a log is kept after its call ended, for late reconnects and attaches (ms). @default 60000 */
+  retainMs?: number;
+  /** Most batches a log holds; with no reader, the handler pauses once this many wait. @default 10000 */
+  maxBatches?: number;
+  /**
+   * Who a call belongs to: resume, attach and cancel must come from the same owner (else 403).
+   * @default the CSRF cookie's token in token mode, else nobody (the 128-bit call id is the key)
+   */
+  owner?: (request: SijaxRequest) => string | undefined;
+}
 
 /**
  * CSRF protection. Cross-site calls are refused by default; `token` adds a double-submit token.
@@ -30,6 +52,8 @@ export interface SijaxModuleOptions {
   heartbeatMs?: number | false;
   /** Cross-site call protection; `false` turns it off (not recommended). @default {} */
   csrf?: SijaxCsrfOptions | false;
+  /** Resumable calls: their store, and how long they linger and are kept. */
+  resume?: SijaxResumeOptions;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { SijaxCommand } from './commands';
-import { toScriptJson } from './script-json';
+import { escapeScriptJson, toScriptJson } from './script-json';
 
 /**
  * The iframe transport's format: an HTML document whose script chunks call the page's
@@ -18,6 +18,14 @@ export function firstChunkPadding(nonce?: string): string {
   const nonceAttribute = nonce ? ` nonce="${nonce}"` : '';
   return `\n<script type='text/javascript'${nonceAttribute}></script>\n\n${PADDING}`;
 }
+
+/**
+ * Offsets a resumable call's iframe chunks carry besides batch numbers (1, 2, ...): its document
+ * opens with an empty chunk at offset 0, which tells the page the call can be resumed, and ends
+ * with one at -1, which tells an end from a cut (the iframe's `load` comes either way).
+ */
+export const START_OFFSET = 0;
+export const END_OFFSET = -1;
 
 /** The parts around a batch's JSON, built once per call so that a chunk is one concatenation. */
 export interface ChunkFrame {
@@ -47,7 +55,12 @@ export function scriptChunk(
   commands: readonly SijaxCommand[],
   offset = 0,
 ): string {
-  const json = toScriptJson(commands);
+  return scriptChunkOfJson(frame, JSON.stringify(commands), offset);
+}
+
+/** The same, from the batch's JSON. */
+export function scriptChunkOfJson(frame: ChunkFrame, commandsJson: string, offset = 0): string {
+  const json = escapeScriptJson(commandsJson);
   return frame.numbered
     ? frame.open + json + frame.close + offset + CHUNK_END
     : frame.open + json + frame.close;

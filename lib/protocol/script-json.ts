@@ -6,7 +6,11 @@ const UNSAFE = /[<>&\u2028\u2029]/;
  * native pass per character kind is faster than a callback per match on HTML payloads.
  */
 export function toScriptJson(value: unknown): string {
-  let json = JSON.stringify(value) ?? 'null';
+  return escapeScriptJson(JSON.stringify(value) ?? 'null');
+}
+
+/** `toScriptJson` for a JSON text already made (a resumable call's log keeps batches as JSON). */
+export function escapeScriptJson(json: string): string {
   if (!UNSAFE.test(json)) return json;
   json = json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
   if (json.includes('&')) json = json.replace(/&/g, '\\u0026');

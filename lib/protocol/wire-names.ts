@@ -12,6 +12,18 @@ export const FIELD_CALL_ID = 'sijax_call';
 /** The double-submit CSRF token, as a form field (forms posted into an iframe send no headers). */
 export const FIELD_CSRF = 'sijax_csrf';
 
+/** A resumable call's re-post or attach over an iframe: the last offset its page processed. */
+export const FIELD_AFTER = 'sijax_after';
+/** Follows a running (or recently ended) resumable call by its id, without running anything. */
+export const FIELD_ATTACH = 'sijax_attach';
+/** Stops a resumable call by its id, wherever it runs. */
+export const FIELD_CANCEL = 'sijax_cancel';
+
+/** A resumable call's re-post or attach over fetch: the last offset its page processed. */
+export const LAST_EVENT_ID_HEADER = 'Last-Event-ID';
+/** Set on the answer of a resumable call over fetch: a cut stream may be resumed. */
+export const RESUMABLE_HEADER = 'X-Sijax-Resumable';
+
 /** The double-submit CSRF token, as a header (fetch). */
 export const CSRF_HEADER = 'X-Sijax-CSRF';
 /** The cookie holding the CSRF token over plain HTTP... */
@@ -27,6 +39,9 @@ export const DEFAULT_SIJAX_PATH = '/sijax';
 
 /** What the fetch transport asks for, and the type of its streamed answer. */
 export const EVENT_STREAM = 'text/event-stream';
+
+/** Shortest id of a resumable call: 22 base64url characters hold 128 random bits. */
+export const RESUMABLE_ID_LENGTH = 22;
 
 /** A call id the server accepts and echoes: URL-safe, short. */
 export function isCallId(value: unknown): value is string {

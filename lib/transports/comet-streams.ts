@@ -8,18 +8,22 @@ import { SseEncoder } from './sse/sse.encoder';
 import type { StreamEncoder } from './stream-encoder';
 import { StreamWriter } from './stream-writer';
 
-/** One running stream: the call, the writer that is its sink, and when it has settled. */
-interface OpenStream {
-  readonly call: Call;
+/** One open stream: its writer, what shutdown does to it, and when it has settled. */
+export interface OpenStream {
   readonly writer: StreamWriter;
+  readonly callId?: string;
+  /** Shutdown: tell the client (a 503 error) and stop what feeds the stream. */
+  stop(): void;
   readonly settled: Promise<void>;
 }
 
 /** The encoder a call asked for: SSE frames for fetch, script chunks for an iframe (the default). */
-export function encoderFor(call: Call): StreamEncoder {
-  return call.request.transport === 'sse'
-    ? new SseEncoder()
-    : new IframeEncoder(call.request.callId);
+export function encoderFor(
+  transport: 'sse' | 'iframe' | undefined,
+  callId: string | undefined,
+  resumable = false,
+): StreamEncoder {
+  return transport === 'sse' ? new SseEncoder(resumable) : new IframeEncoder(callId, resumable);
 }
 
 /**
@@ -39,28 +43,39 @@ export class CometStreams implements BeforeApplicationShutdown {
 
   /** Runs `call` as a stream on `res`; a client that leaves cancels it. */
   start(call: Call, req: IncomingMessage, res: ServerResponse): void {
-    const writer = new StreamWriter(req, res, encoderFor(call), call, () => call.cancel());
-    const stream: OpenStream = { call, writer, settled: call.stream(writer) };
+    const { transport, callId } = call.request;
+    const writer = new StreamWriter(req, res, encoderFor(transport, callId), call, () =>
+      call.cancel(),
+    );
+    this.track({
+      writer,
+      callId,
+      stop: () => call.cancel('shutdown'),
+      settled: call.stream(writer),
+    });
+  }
+
+  /** Heartbeats and shutdown for a stream fed by something else (a resumable call's log). */
+  track(stream: OpenStream): void {
     this.open.add(stream);
     void stream.settled.finally(() => this.close(stream));
     this.startHeartbeat();
   }
 
-  /** Resolves once the open stream of `callId` has settled, at once when there is none. */
+  /** Resolves once the open streams of `callId` have settled, at once when there are none. */
   settled(callId: string): Promise<void> {
-    for (const stream of this.open) {
-      if (stream.call.request.callId === callId) return stream.settled;
-    }
-    return Promise.resolve();
+    const streams = [...this.open].filter((stream) => stream.callId === callId);
+    return Promise.all(streams.map((stream) => stream.settled)).then(() => undefined);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all([...this.open].map((stream) => this.shutdown(stream)));
   }
 
-  /** Tells the client the server is going away, cancels the handler and waits for it to settle. */
-  private async shutdown({ call, writer, settled }: OpenStream): Promise<void> {
-    call.cancel('shutdown');
+  /** Tells the client the server is going away, stops the stream and waits for it to settle. */
+  private async shutdown(stream: OpenStream): Promise<void> {
+    const { writer, settled } = stream;
+    stream.stop();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>(
       (resolve) => (timer = setTimeout(resolve, SIJAX_DEFAULTS.settleOnShutdownMs)),
@@ -75,10 +90,8 @@ export class CometStreams implements BeforeApplicationShutdown {
     if (!heartbeatMs || this.timer) return;
     // Ticking at half the period, a stream silent for a whole tick gets a heartbeat, so no
     // stream stays silent longer than `heartbeatMs`.
-    this.timer = setInterval(
-      () => this.open.forEach(({ writer }) => writer.heartbeat()),
-      heartbeatMs / 2,
-    );
+    const beat = () => this.open.forEach(({ writer }) => writer.heartbeat());
+    this.timer = setInterval(beat, heartbeatMs / 2);
     this.timer.unref();
   }
 

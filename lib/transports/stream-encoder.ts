@@ -8,6 +8,8 @@ export interface StreamEncoder {
   readonly preamble: string;
   /** One batch; throws when a value cannot be encoded (the writer reports it). */
   batch(commands: readonly SijaxCommand[], offset: number): string;
+  /** One batch from its JSON (a resumable call's log keeps batches so). */
+  batchOfJson(json: string, offset: number): string;
   /** Sent on a silent stream so that proxies keep it open; ignored by the client. */
   readonly heartbeat: string;
   /** The last bytes of a call that ended, so the client tells an end from a cut; may be ''. */

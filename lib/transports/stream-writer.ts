@@ -57,6 +57,21 @@ export class StreamWriter implements CallSink {
     this.send(this.encode(batch, offset));
   }
 
+  /** A batch from its JSON (a resumable call's log). */
+  writeJson(json: string, offset: number): void {
+    this.send(this.encoder.batchOfJson(json, offset));
+  }
+
+  /** Sends the head and the preamble now: a resumable stream announces itself at once. */
+  open(): void {
+    if (!this.started && !this.gone()) this.send('');
+  }
+
+  /** Ended here, or the client left. */
+  get closed(): boolean {
+    return this.gone();
+  }
+
   /** Resolves once the socket drains (or closes) after a write it could not take at once. */
   ready(): Promise<void> | undefined {
     return this.blocked;

@@ -1,9 +1,12 @@
 import { randomBytes } from 'crypto';
 import type { SijaxCommand } from '../../protocol/commands';
 import {
+  END_OFFSET,
+  START_OFFSET,
   createChunkFrame,
   firstChunkPadding,
   scriptChunk,
+  scriptChunkOfJson,
   type ChunkFrame,
 } from '../../protocol/iframe-chunk';
 import type { StreamEncoder } from '../stream-encoder';
@@ -30,15 +33,21 @@ export function createNonce(): string {
 /** The original Comet transport: a hidden iframe's document of `<script>` chunks. */
 export class IframeEncoder implements StreamEncoder {
   readonly heartbeat = '\n';
-  readonly ending = '';
+  readonly ending: string;
   readonly preamble: string;
   private readonly nonce = createNonce();
   private readonly frame: ChunkFrame;
 
-  /** `numbered`: each chunk carries its offset (resumable calls). */
-  constructor(callId?: string, numbered = false) {
-    this.frame = createChunkFrame(callId, this.nonce, numbered);
-    this.preamble = firstChunkPadding(this.nonce);
+  /**
+   * `resumable`: each chunk carries its offset, and the document opens and ends with a marker
+   * chunk, so that the page tells a resumable call, and an end from a cut.
+   */
+  constructor(callId?: string, resumable = false) {
+    this.frame = createChunkFrame(callId, this.nonce, resumable);
+    const padding = firstChunkPadding(this.nonce);
+    const numbered = this.frame.numbered;
+    this.preamble = numbered ? padding + scriptChunk(this.frame, [], START_OFFSET) : padding;
+    this.ending = numbered ? scriptChunk(this.frame, [], END_OFFSET) : '';
   }
 
   headers(): Record<string, string> {
@@ -47,6 +56,10 @@ export class IframeEncoder implements StreamEncoder {
 
   batch(commands: readonly SijaxCommand[], offset: number): string {
     return scriptChunk(this.frame, commands, offset);
+  }
+
+  batchOfJson(json: string, offset: number): string {
+    return scriptChunkOfJson(this.frame, json, offset);
   }
 
   /** A whole one-chunk document, for a refusal answered before any stream began. */

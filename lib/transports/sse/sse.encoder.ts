@@ -1,5 +1,5 @@
 import type { SijaxCommand } from '../../protocol/commands';
-import { EVENT_STREAM } from '../../protocol/wire-names';
+import { EVENT_STREAM, RESUMABLE_HEADER } from '../../protocol/wire-names';
 import { SSE_END_FRAME, SSE_HEARTBEAT, sseCommandsFrame } from '../../protocol/sse-frame';
 import type { StreamEncoder } from '../stream-encoder';
 
@@ -19,11 +19,18 @@ export class SseEncoder implements StreamEncoder {
   readonly ending = SSE_END_FRAME;
   readonly preamble = '';
 
+  /** `resumable`: the head says so, and a cut stream may be resumed. */
+  constructor(private readonly resumable = false) {}
+
   headers(): Record<string, string> {
-    return { ...SSE_HEADERS };
+    return this.resumable ? { ...SSE_HEADERS, [RESUMABLE_HEADER]: '1' } : { ...SSE_HEADERS };
   }
 
   batch(commands: readonly SijaxCommand[], offset: number): string {
     return sseCommandsFrame(offset, JSON.stringify(commands));
+  }
+
+  batchOfJson(json: string, offset: number): string {
+    return sseCommandsFrame(offset, json);
   }
 }

@@ -1,0 +1,185 @@
+import {
+  Injectable,
+  ServiceUnavailableException,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'http';
+import type { Call, CallOutcome } from '../core/call';
+import type { StreamTransport } from '../core/call-request';
+import { errorCommand, describeFailure } from '../errors/describe-failure';
+import { SIJAX_DEFAULTS } from '../sijax.constants';
+import { SHUTTING_DOWN } from '../sijax.messages';
+import { SijaxOptions } from '../sijax-options';
+import { CometStreams, encoderFor } from '../transports/comet-streams';
+import { StreamWriter } from '../transports/stream-writer';
+import type { CallLogEntry, CallStore } from './call-store';
+import { ResumableRun } from './resumable-run';
+import { RunReader } from './run-reader';
+
+/** What a follower writes its head with: a resumed call's status is 200. */
+const FOLLOWED = (name: string) => ({ status: 200, name });
+
+/**
+ * The resumable calls of this instance, and the connections that follow them, here or (through
+ * the store) on other instances.
+ */
+@Injectable()
+export class ResumableCalls implements BeforeApplicationShutdown {
+  private readonly runs = new Map<string, ResumableRun>();
+
+  constructor(
+    private readonly options: SijaxOptions,
+    private readonly streams: CometStreams,
+  ) {}
+
+  get store(): CallStore {
+    return this.options.resume.store;
+  }
+
+  /** Starts a new resumable call with this connection as its first reader; false if its id is taken. */
+  async start(
+    call: Call,
+    req: IncomingMessage,
+    res: ServerResponse,
+    owner?: string,
+  ): Promise<boolean> {
+    const { resume } = this.options;
+    const callId = call.request.callId!;
+    const limits = { maxBatches: resume.maxBatches, retainMs: resume.retainMs };
+    if (!(await this.store.create({ callId, name: call.name, owner }, limits))) return false;
+    const run = new ResumableRun(call, this.store, resume, (done) => this.runs.delete(done.callId));
+    this.runs.set(callId, run);
+    const reader = this.localReader(run, 0, call.request.transport, req, res);
+    run.add(reader, []);
+    reader.writer.open();
+    run.start();
+    return true;
+  }
+
+  /**
+   * A connection follows the call `callId` from `after` on: the log's replay, then live batches.
+   * Rejects with `CallGoneError` (before anything is written) when the log cannot serve it.
+   */
+  async attach(
+    callId: string,
+    name: string,
+    after: number,
+    transport: StreamTransport | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const run = this.runs.get(callId);
+    if (run) {
+      // Registered first, so that nothing delivered while the replay is read is missed.
+      const reader = this.localReader(run, after, transport, req, res);
+      const read = Promise.resolve(this.store.read(callId, after));
+      run.add(
+        reader,
+        read.then(({ entries }) => entries),
+      );
+      try {
+        await read;
+      } catch (error) {
+        run.remove(reader);
+        throw error;
+      }
+      return reader.writer.open();
+    }
+    const { entries, ended } = await this.store.read(callId, after);
+    this.remoteReader(callId, name, after, entries, ended, transport, req, res);
+  }
+
+  /** Stops the call wherever it runs. */
+  async cancel(callId: string): Promise<void> {
+    const run = this.runs.get(callId);
+    if (run) run.call.cancel();
+    else await this.store.requestCancel(callId);
+  }
+
+  /** Calls with no reader left still run: they end too, with the shutdown outcome in their log. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const runs = [...this.runs.values()];
+    for (const run of runs) run.call.cancel('shutdown');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>(
+      (resolve) => (timer = setTimeout(resolve, SIJAX_DEFAULTS.settleOnShutdownMs)),
+    );
+    await Promise.race([Promise.all(runs.map((run) => run.settled)), timeout]);
+    clearTimeout(timer);
+  }
+
+  private localReader(
+    run: ResumableRun,
+    after: number,
+    transport: StreamTransport | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): RunReader {
+    const encoder = encoderFor(transport, run.callId, true);
+    const reader: RunReader = new RunReader(
+      new StreamWriter(req, res, encoder, run.call, () => run.remove(reader)),
+      after,
+      (offset) => run.advance(offset),
+    );
+    const stop = () => run.call.cancel('shutdown');
+    this.streams.track({
+      writer: reader.writer,
+      callId: run.callId,
+      stop,
+      settled: reader.writer.finished(),
+    });
+    return reader;
+  }
+
+  /** A call running on another instance, followed through the store. */
+  private remoteReader(
+    callId: string,
+    name: string,
+    after: number,
+    replay: readonly CallLogEntry[],
+    ended: boolean,
+    transport: StreamTransport | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
+    const controller = new AbortController();
+    const writer = new StreamWriter(
+      req,
+      res,
+      encoderFor(transport, callId, true),
+      FOLLOWED(name),
+      () => controller.abort(),
+    );
+    const reader = new RunReader(writer, after, () => undefined);
+    reader.replay(replay);
+    writer.open();
+    const failWith = (error: unknown, outcome: CallOutcome) => {
+      if (writer.closed) return;
+      writer.write([errorCommand(describeFailure(error))], reader.written + 1);
+      writer.end(outcome);
+    };
+    let following = Promise.resolve();
+    if (!ended) {
+      following = this.store
+        .follow(
+          callId,
+          reader.written,
+          (entry) => {
+            reader.push(entry);
+            return writer.ready();
+          },
+          controller.signal,
+        )
+        .catch((error: unknown) => failWith(error, 'error'));
+    }
+    this.streams.track({
+      writer,
+      callId,
+      stop: () => {
+        controller.abort();
+        failWith(new ServiceUnavailableException(SHUTTING_DOWN), 'shutdown');
+      },
+      settled: Promise.all([following, writer.finished()]).then(() => undefined),
+    });
+  }
+}

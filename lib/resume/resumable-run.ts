@@ -1,0 +1,170 @@
+import { Logger } from '@nestjs/common';
+import type { Call, CallOutcome, CallSink } from '../core/call';
+import { describeFailure, errorCommand } from '../errors/describe-failure';
+import type { SijaxCommand } from '../protocol/commands';
+import { ENCODING_FAILED } from '../sijax.messages';
+import type { CallLogEntry, CallStore } from './call-store';
+import type { RunReader } from './run-reader';
+
+/** How a run is paced and kept, from the module's `resume` options. */
+export interface RunSettings {
+  readonly lingerMs: number;
+  readonly maxBatches: number;
+}
+
+/**
+ * A resumable call on the instance that runs it: the call's sink. Each batch goes to the log
+ * first, then to the connections following it. The last reader leaving does not cancel the call:
+ * it runs on for `lingerMs`. With a reader, that reader's socket paces the handler; without one,
+ * the handler is paused once `maxBatches` batches wait unread.
+ */
+export class ResumableRun implements CallSink {
+  readonly readers = new Set<RunReader>();
+  /** Settles when the call has run to its end. */
+  settled!: Promise<void>;
+  private offset = 0;
+  /** Highest offset a reader (here or elsewhere) has taken. */
+  private progress = 0;
+  private ended = false;
+  private linger?: NodeJS.Timeout;
+  private inflight?: Promise<void>;
+  private backlog: CallLogEntry[] = [];
+  private paused?: { promise: Promise<void>; resume: () => void };
+  private readonly release: () => void;
+
+  constructor(
+    readonly call: Call,
+    private readonly store: CallStore,
+    private readonly settings: RunSettings,
+    private readonly onEnd: (run: ResumableRun) => void,
+  ) {
+    this.release = store.run(
+      this.callId,
+      () => call.cancel(),
+      (offset) => this.advance(offset),
+    );
+  }
+
+  get callId(): string {
+    return this.call.request.callId!;
+  }
+
+  start(): void {
+    this.settled = this.call.stream(this);
+    this.lingerIfAlone();
+  }
+
+  write(batch: SijaxCommand[], offset: number): void {
+    this.offset = offset;
+    this.queue({ offset, json: this.encode(batch) });
+  }
+
+  ready(): Promise<void> | undefined {
+    for (const reader of this.readers) {
+      const wait = reader.ready();
+      if (wait) return wait;
+    }
+    if (this.inflight && this.backlog.length >= this.settings.maxBatches) return this.inflight;
+    if (this.readers.size > 0 || this.offset - this.progress < this.settings.maxBatches) {
+      return undefined;
+    }
+    if (!this.paused) {
+      let resume!: () => void;
+      const promise = new Promise<void>((resolve) => (resume = resolve));
+      this.paused = { promise, resume };
+    }
+    return this.paused.promise;
+  }
+
+  end(outcome: CallOutcome): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.linger);
+    this.queue({ offset: this.offset + 1, outcome });
+    this.release();
+    this.unpause();
+  }
+
+  /** A connection follows from `after` on: the log's replay, then live batches. */
+  add(reader: RunReader, replay: Promise<readonly CallLogEntry[]> | readonly CallLogEntry[]): void {
+    this.readers.add(reader);
+    clearTimeout(this.linger);
+    this.linger = undefined;
+    const take = (entries: readonly CallLogEntry[]) => reader.replay(entries);
+    // A replay the log cannot serve is answered by whoever attached the reader (410).
+    if (replay instanceof Promise) replay.then(take, () => undefined);
+    else take(replay);
+  }
+
+  /** The reader's connection went away: the call lingers if it was the last. */
+  remove(reader: RunReader): void {
+    this.readers.delete(reader);
+    this.lingerIfAlone();
+  }
+
+  /** A reader wrote up to `offset`: a paused handler may go on. */
+  advance(offset: number): void {
+    if (offset <= this.progress) return;
+    this.progress = offset;
+    if (this.paused && this.offset - this.progress < this.settings.maxBatches) this.unpause();
+    // A follower elsewhere counts as a reader for the linger.
+    if (this.readers.size === 0 && !this.ended) this.lingerIfAlone(true);
+  }
+
+  private lingerIfAlone(restart = false): void {
+    if (this.ended || this.readers.size > 0 || (this.linger && !restart)) return;
+    clearTimeout(this.linger);
+    this.linger = setTimeout(() => this.call.cancel(), this.settings.lingerMs);
+    this.linger.unref();
+  }
+
+  private unpause(): void {
+    const paused = this.paused;
+    this.paused = undefined;
+    paused?.resume();
+  }
+
+  /** The log first, then the readers; a store that answers later keeps the order. */
+  private queue(entry: CallLogEntry): void {
+    if (this.inflight) this.backlog.push(entry);
+    else this.append([entry]);
+  }
+
+  /** What piled up while a store's answer was awaited goes in one append. */
+  private append(entries: CallLogEntry[]): void {
+    const appended = this.store.append(this.callId, entries);
+    if (!(appended instanceof Promise)) return this.deliver(entries);
+    this.inflight = appended.then(
+      () => {
+        this.inflight = undefined;
+        this.deliver(entries);
+        if (this.backlog.length > 0) this.append(this.backlog.splice(0));
+      },
+      (error: unknown) => this.storeFailed(error),
+    );
+  }
+
+  private deliver(entries: readonly CallLogEntry[]): void {
+    for (const reader of this.readers) for (const entry of entries) reader.push(entry);
+    if (entries[entries.length - 1].outcome) this.onEnd(this);
+  }
+
+  private storeFailed(error: unknown): void {
+    new Logger('Sijax').error(
+      `The log of a resumable call could not be written`,
+      (error as Error).stack,
+    );
+    this.inflight = undefined;
+    this.call.cancel();
+    for (const reader of this.readers) reader.writer.end('error');
+  }
+
+  private encode(batch: SijaxCommand[]): string {
+    try {
+      return JSON.stringify(batch);
+    } catch (error) {
+      new Logger('Sijax').error(ENCODING_FAILED(this.call.name), (error as Error).stack);
+      return JSON.stringify([errorCommand(describeFailure(error))]);
+    }
+  }
+}

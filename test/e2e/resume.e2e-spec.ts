@@ -1,0 +1,277 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'crypto';
+import type { SijaxModuleOptions } from '../../lib';
+import { sseParser } from '../../lib/protocol/sse-frame';
+import type { MemoryCallStore } from '../../lib/resume/memory-call-store';
+import { SijaxOptions } from '../../lib/sijax-options';
+import { CometStreams } from '../../lib/transports/comet-streams';
+import { ResumableHandlers, ResumeProbe, TagGuard } from '../fixtures/resumable-handlers';
+import { testAppModule } from '../fixtures/test-app.module';
+import { baseUrl, ChunkReader } from '../utils/http-client';
+import { steady, until } from '../utils/latch';
+import { startApp } from '../utils/test-app';
+
+/** A call id as the bundled client makes them: 128 random bits, base64url. */
+const newCallId = () => randomBytes(16).toString('base64url');
+
+interface Frame {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+function frames(text: string): Frame[] {
+  const found: Frame[] = [];
+  sseParser((event) => found.push(event))(text);
+  return found;
+}
+
+/** The `#progress` texts and SSE ids of the batches received. */
+function progressOf(text: string): { ids: number[]; steps: string[]; ended: boolean } {
+  const all = frames(text);
+  const batches = all.filter((frame) => frame.event === 'commands');
+  return {
+    ids: batches.map((frame) => Number(frame.id)),
+    steps: batches.flatMap((frame) =>
+      (JSON.parse(frame.data) as { selector?: string; html?: string }[])
+        .filter((command) => command.selector === '#progress')
+        .map((command) => command.html!),
+    ),
+    ended: all.some((frame) => frame.event === 'end'),
+  };
+}
+
+describe('Resumable calls (in memory)', () => {
+  let app: INestApplication;
+  let probe: ResumeProbe;
+  let url: string;
+  let sequence = 0;
+
+  async function start(options: SijaxModuleOptions = {}): Promise<void> {
+    app = await startApp([
+      testAppModule(options, { providers: [ResumeProbe, ResumableHandlers, TagGuard] }),
+    ]);
+    probe = app.get(ResumeProbe);
+    url = `${baseUrl(app)}/sijax`;
+  }
+
+  afterEach(async () => {
+    probe?.openAll();
+    await app?.close();
+  });
+
+  const tag = () => `resume-${++sequence}`;
+  const sse = (extra: Record<string, string> = {}) => ({ Accept: 'text/event-stream', ...extra });
+  const body = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  const callBody = (callId: string, name: string, args: unknown[]) =>
+    body({ sijax_rq: name, sijax_args: JSON.stringify(args), sijax_call: callId });
+
+  /** Opens latches 1..n of `t`. */
+  const release = (t: string, upTo: number) => {
+    for (let step = 1; step <= upTo; step++) probe.latch(t, step).open();
+  };
+
+  it('cut after batch 2 of 10: a reconnect gets 3..10 exactly once, the handler ran once', async () => {
+    await start();
+    const t = tag();
+    const callId = newCallId();
+    const first = new ChunkReader(url, callBody(callId, 'resumableProgress', [t, 10]), sse());
+    first.done.catch(() => undefined);
+    release(t, 1);
+    await first.waitFor((text) => progressOf(text).ids.length === 2);
+    expect(first.headers['x-sijax-resumable']).toBe('1');
+    first.abort();
+    // The handler runs on without a reader (it lingers): let it finish meanwhile.
+    release(t, 9);
+    await until(() => probe.finallies.get(t) === 1, 5000, 'the handler to end');
+    const resumed = new ChunkReader(
+      url,
+      callBody(callId, 'resumableProgress', [t, 10]),
+      sse({ 'Last-Event-ID': '2' }),
+    );
+    await resumed.done;
+    const { ids, steps, ended } = progressOf(resumed.text);
+    expect(steps).toEqual([
+      '3 of 10',
+      '4 of 10',
+      '5 of 10',
+      '6 of 10',
+      '7 of 10',
+      '8 of 10',
+      '9 of 10',
+      '10 of 10',
+    ]);
+    expect(ids).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(resumed.text).toContain('{"value":10,"type":"return"}');
+    expect(ended).toBe(true);
+    expect(probe.runs.get(t)).toBe(1);
+  });
+
+  it('a reconnect while the call runs gets what it missed, then the live batches', async () => {
+    await start();
+    const t = tag();
+    const callId = newCallId();
+    const first = new ChunkReader(url, callBody(callId, 'resumableProgress', [t, 4]), sse());
+    first.done.catch(() => undefined);
+    await first.waitFor((text) => progressOf(text).ids.length === 1);
+    first.abort();
+    release(t, 1);
+    await until(() => probe.steps.get(t) === 2, 5000, 'step 2');
+    const resumed = new ChunkReader(
+      url,
+      callBody(callId, 'resumableProgress', [t, 4]),
+      sse({ 'Last-Event-ID': '1' }),
+    );
+    await resumed.waitFor((text) => progressOf(text).steps.includes('2 of 4'));
+    // Held on latch 2: step 3 is live, after the replay.
+    expect(progressOf(resumed.text).steps).toEqual(['2 of 4']);
+    release(t, 3);
+    await resumed.done;
+    expect(progressOf(resumed.text).steps).toEqual(['2 of 4', '3 of 4', '4 of 4']);
+    expect(probe.runs.get(t)).toBe(1);
+  });
+
+  it('after the end, within retainMs the rest and the end; after it, 410', async () => {
+    await start({ resume: { retainMs: 300 } });
+    const t = tag();
+    const callId = newCallId();
+    release(t, 3);
+    const first = new ChunkReader(url, callBody(callId, 'resumableProgress', [t, 3]), sse());
+    await first.done;
+    const again = new ChunkReader(
+      url,
+      callBody(callId, 'resumableProgress', [t, 3]),
+      sse({ 'Last-Event-ID': '1' }),
+    );
+    await again.done;
+    expect(progressOf(again.text)).toMatchObject({ steps: ['2 of 3', '3 of 3'], ended: true });
+    const store = app.get(SijaxOptions).resume.store as MemoryCallStore;
+    await until(() => store.info(callId) === undefined, 5000, 'the log to expire');
+    const gone = new ChunkReader(
+      url,
+      callBody(callId, 'resumableProgress', [t, 3]),
+      sse({ 'Last-Event-ID': '1' }),
+    );
+    await gone.done;
+    expect(gone.response?.statusCode).toBe(410);
+    expect(JSON.parse(gone.text)).toEqual([
+      expect.objectContaining({ type: 'error', status: 410, name: 'CallGoneError' }),
+    ]);
+    expect(probe.runs.get(t)).toBe(1);
+  });
+
+  it('a second client attaches mid-call: the replay, then the live batches', async () => {
+    await start();
+    const t = tag();
+    const callId = newCallId();
+    const first = new ChunkReader(url, callBody(callId, 'resumableProgress', [t, 3]), sse());
+    await first.waitFor((text) => progressOf(text).ids.length === 1);
+    const attached = new ChunkReader(url, body({ sijax_attach: callId }), sse());
+    await attached.waitFor((text) => progressOf(text).steps.includes('1 of 3'));
+    release(t, 2);
+    await Promise.all([first.done, attached.done]);
+    expect(progressOf(attached.text).steps).toEqual(['1 of 3', '2 of 3', '3 of 3']);
+    expect(progressOf(first.text).steps).toEqual(['1 of 3', '2 of 3', '3 of 3']);
+    expect(probe.runs.get(t)).toBe(1);
+  });
+
+  it('attach, resume and cancel from another owner are refused with 403', async () => {
+    await start({ csrf: { token: true } });
+    const t = tag();
+    const callId = newCallId();
+    const mine = { Cookie: 'sijax_csrf=mine', 'X-Sijax-CSRF': 'mine' };
+    const theirs = { Cookie: 'sijax_csrf=theirs', 'X-Sijax-CSRF': 'theirs' };
+    const first = new ChunkReader(url, callBody(callId, 'resumableProgress', [t, 2]), sse(mine));
+    await first.waitFor((text) => progressOf(text).ids.length === 1);
+    for (const fields of [{ sijax_attach: callId }, { sijax_cancel: callId }] as Record<
+      string,
+      string
+    >[]) {
+      const other = new ChunkReader(url, body(fields), sse(theirs));
+      await other.done;
+      expect(other.response?.statusCode).toBe(403);
+    }
+    const resume = new ChunkReader(
+      url,
+      callBody(callId, 'resumableProgress', [t, 2]),
+      sse({ ...theirs, 'Last-Event-ID': '1' }),
+    );
+    await resume.done;
+    expect(resume.response?.statusCode).toBe(403);
+    const own = new ChunkReader(url, body({ sijax_attach: callId }), sse(mine));
+    await own.waitFor((text) => progressOf(text).ids.length === 1);
+    release(t, 1);
+    await own.done;
+    expect(probe.signals.get(t)?.aborted).toBe(false);
+  });
+
+  it('runs the handler guards again on attach', async () => {
+    await start();
+    const t = tag();
+    const callId = newCallId();
+    const first = new ChunkReader(
+      url,
+      callBody(callId, 'resumableGuarded', [t]),
+      sse({ 'x-test-tag': t }),
+    );
+    await first.waitFor((text) => text.includes('started'));
+    probe.refused.add(t);
+    const refused = new ChunkReader(url, body({ sijax_attach: callId }), sse({ 'x-test-tag': t }));
+    await refused.done;
+    expect(refused.response?.statusCode).toBe(403);
+  });
+
+  it('an explicit cancel stops the handler at once', async () => {
+    await start();
+    const t = tag();
+    const callId = newCallId();
+    const first = new ChunkReader(url, callBody(callId, 'resumableProgress', [t, 5]), sse());
+    await first.waitFor((text) => progressOf(text).ids.length === 1);
+    const cancel = new ChunkReader(url, body({ sijax_cancel: callId }), {
+      Accept: 'application/json',
+    });
+    await cancel.done;
+    expect(cancel.response?.statusCode).toBe(200);
+    expect(probe.signals.get(t)?.aborted).toBe(true);
+    await first.done;
+    expect(progressOf(first.text).ended).toBe(true);
+  });
+
+  it('cancels a call whose last reader left once lingerMs passed', async () => {
+    await start({ resume: { lingerMs: 100 } });
+    const t = tag();
+    const callId = newCallId();
+    const first = new ChunkReader(url, callBody(callId, 'resumableProgress', [t, 5]), sse());
+    first.done.catch(() => undefined);
+    await first.waitFor((text) => progressOf(text).ids.length === 1);
+    const leftAt = Date.now();
+    first.abort();
+    await until(() => probe.signals.get(t)?.aborted === true, 5000, 'the linger to end');
+    expect(Date.now() - leftAt).toBeGreaterThanOrEqual(90);
+  });
+
+  it('pauses a handler with no reader once maxBatches wait, and lets it go on for a reader', async () => {
+    await start({ resume: { maxBatches: 5 } });
+    const t = tag();
+    const callId = newCallId();
+    const first = new ChunkReader(url, callBody(callId, 'resumableProgress', [t, 50]), sse());
+    first.done.catch(() => undefined);
+    await first.waitFor((text) => progressOf(text).ids.length === 1);
+    first.abort();
+    await until(() => app.get(CometStreams).size === 0, 5000, 'the reader to go');
+    release(t, 49);
+    // Batch 1 was read; 2..6 wait in the log, and the handler waits for a reader.
+    expect(await steady(() => probe.steps.get(t) ?? 0)).toBe(6);
+    expect(probe.finallies.get(t)).toBeUndefined();
+    const resumed = new ChunkReader(
+      url,
+      callBody(callId, 'resumableProgress', [t, 50]),
+      sse({ 'Last-Event-ID': '1' }),
+    );
+    await resumed.done;
+    const { ids, ended } = progressOf(resumed.text);
+    expect(ids).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
+    expect(ended).toBe(true);
+    expect(probe.runs.get(t)).toBe(1);
+  });
+});
