@@ -4,11 +4,20 @@ import { emit, sjxError } from './util';
 export interface Call extends CallContext {
   /** Ends the call once: rejects with `error` (or the call's first error), else resolves. */
   settle(error?: Error): void;
+  /** What the server said: resumable (a cut stream is reconnected), or not; unknown at first. */
+  resumable?: boolean;
+  /** A resumable stream's heartbeat period: silence for three of them is a cut. */
+  heartbeatMs?: number;
+  /** Called on every sign of life of the stream (a watchdog for silent cuts). */
+  alive?: () => void;
+  /** The last batch processed (its offset): a reconnect resumes after it, nothing runs twice. */
+  offset: number;
+  /** The stream's end marker came: a cut is told apart from an end. */
+  ended?: boolean;
 }
 
 /** Calls still running, by id: `processCommands(commands, id)` routes to them. */
 export const calls = new Map<string, Call>();
-let counter = 0;
 
 /** Reports an error: `onError`, then a cancelable `sijax:error` event, then the console. */
 export function report(error: Error, call?: Call): void {
@@ -25,21 +34,30 @@ export function fail(call: Call, error: Error): void {
   call.settle();
 }
 
-/** Registers a new call and builds its handle; `abort` stops the transport. */
+/** 128 random bits, base64url: a resumable call's id is all it takes to follow it. */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .slice(0, 22);
+}
+
+/** Registers a new call (or an attach to `id`) and builds its handle; `abort` stops it. */
 export function openCall(
   name: string,
   args: unknown[],
   options: CallOptions,
   abort: () => void,
+  id = randomId(),
 ): [Call, SijaxCall] {
-  // The counter keeps ids unique within one millisecond; the time keeps them unique across pages.
-  const id = Date.now().toString(36) + '_' + (++counter).toString(36);
   let call!: Call;
   const promise = new Promise<unknown>((resolve, reject) => {
     call = {
       name,
       id,
       options,
+      offset: 0,
       // Every call ends once, however it ended: `sijax:done` says so (with `error` if it failed).
       settle(error = call.error) {
         if (!calls.delete(id)) return;

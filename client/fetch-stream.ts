@@ -1,36 +1,63 @@
 import { SSE_COMMANDS_EVENT, SSE_END_EVENT, sseParser } from '../lib/protocol/sse-frame';
-import { EVENT_STREAM } from '../lib/protocol/wire-names';
+import { EVENT_STREAM, LAST_EVENT_ID_HEADER, RESUMABLE_HEADER } from '../lib/protocol/wire-names';
 import type { Call } from './calls';
+import { getRequestUri } from './config';
+import { postHeaders } from './post';
 import { processCommands } from './process';
-import { failWith, post, readCommands } from './transport';
+import { failWith, readCommands } from './transport';
 import type { SijaxCommand } from './types';
-import { sjxError } from './util';
 
 /**
  * The fetch transport of a Comet call: the answer is an event stream read as it arrives, one
  * `commands` frame per batch, `end` last. A refusal comes back as JSON commands, like a regular
- * call's; a stream that stops without `end` was cut short.
+ * call's. A stream that stops without `end` (or a lost connection) was cut: `onCut` decides.
+ * `after`: a resumable call's reconnect, from that offset on. Returns what stops it.
  */
-export function fetchStream(call: Call, args: unknown[], controller: AbortController): void {
-  post(call, args, EVENT_STREAM, controller)
+export function fetchStream(
+  call: Call,
+  fields: Record<string, string>,
+  after: number | undefined,
+  onCut: () => void,
+): () => void {
+  const controller = new AbortController();
+  const headers = postHeaders(EVENT_STREAM);
+  if (after !== undefined) headers[LAST_EVENT_ID_HEADER] = String(after);
+  fetch(call.options.url || getRequestUri(), {
+    method: 'POST',
+    body: new URLSearchParams(fields),
+    headers,
+    credentials: 'same-origin',
+    signal: controller.signal,
+  })
     .then(async (response) => {
       const type = response.headers.get('Content-Type') || '';
-      if (!type.startsWith(EVENT_STREAM) || !response.body) return readCommands(call, response);
-      let ended = false;
+      if (!type.startsWith(EVENT_STREAM) || !response.body) {
+        await readCommands(call, response);
+        return call.settle();
+      }
+      const resumable = response.headers.get(RESUMABLE_HEADER);
+      call.resumable = resumable !== null;
+      if (resumable) call.heartbeatMs = Number(resumable);
       const push = sseParser((event) => {
-        if (event.event === SSE_END_EVENT) ended = true;
+        if (event.event === SSE_END_EVENT) call.ended = true;
         else if (event.event === SSE_COMMANDS_EVENT) {
-          processCommands(JSON.parse(event.data) as SijaxCommand[], call.id);
+          processCommands(JSON.parse(event.data) as SijaxCommand[], call.id, Number(event.id));
         }
       });
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
         if (done) break;
+        call.alive?.();
         push(decoder.decode(value, { stream: true }));
       }
-      if (!ended) throw sjxError('The stream was cut short', 0, 'StreamCutError');
+      if (call.ended || call.error) call.settle();
+      else onCut();
     })
-    .then(() => call.settle(), failWith(call));
+    .catch((e: Error & { status?: number }) =>
+      // A lost connection of a resumable call is a cut; ours (HTTP errors) and others fail.
+      call.resumable && e.status === undefined ? onCut() : failWith(call)(e),
+    );
+  return () => controller.abort();
 }

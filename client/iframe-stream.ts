@@ -1,7 +1,6 @@
-import { FIELD_CALL_ID, FIELD_CSRF } from '../lib/protocol/wire-names';
+import { FIELD_AFTER, FIELD_CALL_ID, FIELD_CSRF } from '../lib/protocol/wire-names';
 import type { Call } from './calls';
 import { getCsrfToken, getRequestUri } from './config';
-import { postFields } from './post';
 
 function hidden<K extends 'iframe' | 'form'>(tag: K, id: string): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
@@ -13,19 +12,25 @@ function hidden<K extends 'iframe' | 'form'>(tag: K, id: string): HTMLElementTag
 /**
  * The iframe transport of a Comet call (the original's): a form posted into a hidden iframe. The
  * server streams `<script>window.parent.Sijax.processCommands([...], id)</script>` chunks;
- * `load` means it ended. Returns what `abort()` does: removing the iframe closes the connection,
- * so the server cancels the handler.
+ * `load` means it stopped: the end, or, for a resumable call without its end marker, a cut
+ * (`onCut` decides). Returns what stops it: removing the iframe closes the connection.
  */
-export function iframeStream(call: Call, args: unknown[]): () => void {
+export function iframeStream(
+  call: Call,
+  fields: Record<string, string>,
+  after: number | undefined,
+  onCut: () => void,
+): () => void {
   const elements: HTMLElement[] = [];
   const remove = () => elements.forEach((el) => el.remove());
   const suffix = `4_${call.name}_${call.id}`;
   const frame = hidden('iframe', 'frame' + suffix);
   const form = hidden('form', 'form' + suffix);
-  const fields = postFields(call, args);
   const token = getCsrfToken();
-  if (token) fields[FIELD_CSRF] = token;
-  for (const [key, value] of Object.entries(fields)) {
+  const posted = { ...fields };
+  if (token) posted[FIELD_CSRF] = token;
+  if (after !== undefined) posted[FIELD_AFTER] = String(after);
+  for (const [key, value] of Object.entries(posted)) {
     const input = form.appendChild(document.createElement('input'));
     input.type = 'hidden';
     input.name = key;
@@ -40,7 +45,8 @@ export function iframeStream(call: Call, args: unknown[]): () => void {
   document.body.append(frame, form);
   // Listen only now: appending the iframe fires a load event for about:blank.
   frame.addEventListener('load', () => {
-    call.settle();
+    if (call.resumable && !call.ended && !call.error) onCut();
+    else call.settle();
     // Removing during the load event made Chrome log "Failed to load resource".
     setTimeout(remove, 0);
   });

@@ -1,10 +1,11 @@
-import { cometRequest } from './comet';
+import { attach, cometRequest } from './comet';
 import { configure, getCsrfToken, getRequestUri, setCsrfToken, setRequestUri } from './config';
 import { getFormValues } from './form-values';
 import { getCommandProcessor, processCommands, registerCommand } from './process';
 import { FIELD_ARGS, FIELD_REQUEST } from '../lib/protocol/wire-names';
 import { request } from './transport';
 
+export type { AttachOptions } from './comet';
 export type {
   CallContext,
   CallOptions,
@@ -26,6 +27,7 @@ export const Sijax = {
   setCsrfToken,
   getCsrfToken,
   request,
+  attach,
   processCommands,
   getCommandProcessor,
   registerCommand,

@@ -1,3 +1,4 @@
+import { END_OFFSET, START_OFFSET } from '../lib/protocol/iframe-chunk';
 import { calls, report } from './calls';
 import { processors } from './commands';
 import type { CommandProcessor, SijaxCommand } from './types';
@@ -20,10 +21,27 @@ export function registerCommand(type: string, processor: CommandProcessor): void
 
 /**
  * Runs commands in order. `callId` routes `return`/`error` commands and the callbacks to that call.
- * A failing command is reported and the rest of the batch is skipped.
+ * `offset` numbers a resumable call's batches: each runs once, however often it arrives; offset
+ * 0 announces a resumable call, -1 its end. A failing command is reported and the rest of the
+ * batch is skipped.
  */
-export function processCommands(commands: SijaxCommand[], callId?: string): void {
+export function processCommands(
+  commands: SijaxCommand[],
+  callId?: string,
+  offset?: number,
+  heartbeatMs?: number,
+): void {
   const call = callId ? calls.get(callId) : undefined;
+  if (call) {
+    call.alive?.();
+    if (offset === undefined) call.resumable ??= false;
+    else {
+      if (offset === START_OFFSET) [call.resumable, call.heartbeatMs] = [true, heartbeatMs];
+      if (offset === END_OFFSET) call.ended = true;
+      if (offset <= call.offset) return;
+      call.offset = offset;
+    }
+  }
   try {
     for (const command of commands) {
       if (call?.options.onCommand?.(command) === false) continue;

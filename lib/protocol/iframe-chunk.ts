@@ -21,8 +21,10 @@ export function firstChunkPadding(nonce?: string): string {
 
 /**
  * Offsets a resumable call's iframe chunks carry besides batch numbers (1, 2, ...): its document
- * opens with an empty chunk at offset 0, which tells the page the call can be resumed, and ends
- * with one at -1, which tells an end from a cut (the iframe's `load` comes either way).
+ * opens with an empty chunk at offset 0, which tells the page the call can be resumed (and, as a
+ * fourth argument, the heartbeat period), and ends with one at -1, which tells an end from a cut.
+ * Its heartbeats are empty chunks without an offset: an iframe whose connection dropped fires no
+ * event at all, so the page notices a cut by their absence.
  */
 export const START_OFFSET = 0;
 export const END_OFFSET = -1;
@@ -64,6 +66,11 @@ export function scriptChunkOfJson(frame: ChunkFrame, commandsJson: string, offse
   return frame.numbered
     ? frame.open + json + frame.close + offset + CHUNK_END
     : frame.open + json + frame.close;
+}
+
+/** A resumable call's opening chunk: offset 0, and the heartbeat period the page may expect. */
+export function startChunk(frame: ChunkFrame, heartbeatMs: number): string {
+  return frame.open + '[]' + frame.close + START_OFFSET + ',' + heartbeatMs + CHUNK_END;
 }
 
 /** A chunk read back: its commands, the call id and offset it carried. */

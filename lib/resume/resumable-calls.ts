@@ -115,7 +115,7 @@ export class ResumableCalls implements BeforeApplicationShutdown {
     req: IncomingMessage,
     res: ServerResponse,
   ): RunReader {
-    const encoder = encoderFor(transport, run.callId, true);
+    const encoder = encoderFor(transport, run.callId, true, this.options.heartbeatMs);
     const reader: RunReader = new RunReader(
       new StreamWriter(req, res, encoder, run.call, () => run.remove(reader)),
       after,
@@ -146,7 +146,7 @@ export class ResumableCalls implements BeforeApplicationShutdown {
     const writer = new StreamWriter(
       req,
       res,
-      encoderFor(transport, callId, true),
+      encoderFor(transport, callId, true, this.options.heartbeatMs),
       FOLLOWED(name),
       () => controller.abort(),
     );

@@ -22,8 +22,12 @@ export function encoderFor(
   transport: 'sse' | 'iframe' | undefined,
   callId: string | undefined,
   resumable = false,
+  heartbeatMs: number | false = false,
 ): StreamEncoder {
-  return transport === 'sse' ? new SseEncoder(resumable) : new IframeEncoder(callId, resumable);
+  const beat = heartbeatMs || 0;
+  return transport === 'sse'
+    ? new SseEncoder(resumable, beat)
+    : new IframeEncoder(callId, resumable, beat);
 }
 
 /**

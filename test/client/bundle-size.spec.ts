@@ -6,10 +6,11 @@ import { buildClient, CLIENT_BUNDLE } from '../utils/browser';
 describe('client bundle', () => {
   beforeAll(() => buildClient());
 
-  it('is at most 3.5 KB minified and gzipped, with both transports', () => {
+  // Both transports took 3.4 KB; resumable calls (reconnect, attach, the watchdog) add 0.7 KB.
+  it('is at most 4.5 KB minified and gzipped, with both transports and resumable calls', () => {
     const gzipped = gzipSync(readFileSync(CLIENT_BUNDLE), { level: 9 }).length;
     console.log(`dist/client/sijax.js: ${gzipped} bytes gzipped`);
-    expect(gzipped).toBeLessThanOrEqual(3.5 * 1024);
+    expect(gzipped).toBeLessThanOrEqual(4.5 * 1024);
   });
 
   it('has no runtime dependency: one self-contained file, built from relative imports only', () => {

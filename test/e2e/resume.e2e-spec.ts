@@ -79,7 +79,8 @@ describe('Resumable calls (in memory)', () => {
     first.done.catch(() => undefined);
     release(t, 1);
     await first.waitFor((text) => progressOf(text).ids.length === 2);
-    expect(first.headers['x-sijax-resumable']).toBe('1');
+    // Resumable, with the heartbeat period by which the page tells a silent cut.
+    expect(first.headers['x-sijax-resumable']).toBe('15000');
     first.abort();
     // The handler runs on without a reader (it lingers): let it finish meanwhile.
     release(t, 9);

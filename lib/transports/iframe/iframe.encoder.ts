@@ -2,11 +2,11 @@ import { randomBytes } from 'crypto';
 import type { SijaxCommand } from '../../protocol/commands';
 import {
   END_OFFSET,
-  START_OFFSET,
   createChunkFrame,
   firstChunkPadding,
   scriptChunk,
   scriptChunkOfJson,
+  startChunk,
   type ChunkFrame,
 } from '../../protocol/iframe-chunk';
 import type { StreamEncoder } from '../stream-encoder';
@@ -32,7 +32,7 @@ export function createNonce(): string {
 
 /** The original Comet transport: a hidden iframe's document of `<script>` chunks. */
 export class IframeEncoder implements StreamEncoder {
-  readonly heartbeat = '\n';
+  readonly heartbeat: string;
   readonly ending: string;
   readonly preamble: string;
   private readonly nonce = createNonce();
@@ -42,12 +42,15 @@ export class IframeEncoder implements StreamEncoder {
    * `resumable`: each chunk carries its offset, and the document opens and ends with a marker
    * chunk, so that the page tells a resumable call, and an end from a cut.
    */
-  constructor(callId?: string, resumable = false) {
+  constructor(callId?: string, resumable = false, heartbeatMs = 0) {
     this.frame = createChunkFrame(callId, this.nonce, resumable);
     const padding = firstChunkPadding(this.nonce);
     const numbered = this.frame.numbered;
-    this.preamble = numbered ? padding + scriptChunk(this.frame, [], START_OFFSET) : padding;
+    this.preamble = numbered ? padding + startChunk(this.frame, heartbeatMs) : padding;
     this.ending = numbered ? scriptChunk(this.frame, [], END_OFFSET) : '';
+    // A newline keeps proxies from timing out; a resumable call's page also needs to see it.
+    const plain = createChunkFrame(callId, this.nonce);
+    this.heartbeat = numbered ? scriptChunk(plain, []) : '\n';
   }
 
   headers(): Record<string, string> {

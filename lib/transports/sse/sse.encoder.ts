@@ -19,11 +19,18 @@ export class SseEncoder implements StreamEncoder {
   readonly ending = SSE_END_FRAME;
   readonly preamble = '';
 
-  /** `resumable`: the head says so, and a cut stream may be resumed. */
-  constructor(private readonly resumable = false) {}
+  /**
+   * `resumable`: the head says so, with the heartbeat period (ms, 0 for none), so that the page
+   * resumes a cut stream, and notices a silent one.
+   */
+  constructor(
+    private readonly resumable = false,
+    private readonly heartbeatMs = 0,
+  ) {}
 
   headers(): Record<string, string> {
-    return this.resumable ? { ...SSE_HEADERS, [RESUMABLE_HEADER]: '1' } : { ...SSE_HEADERS };
+    if (!this.resumable) return { ...SSE_HEADERS };
+    return { ...SSE_HEADERS, [RESUMABLE_HEADER]: String(this.heartbeatMs) };
   }
 
   batch(commands: readonly SijaxCommand[], offset: number): string {
