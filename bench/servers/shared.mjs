@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
-// --- Wire format: lib/transport/script-chunk.ts and iframe-stream.writer.ts ---------------------
+// --- Wire format: lib/protocol/iframe-chunk.ts, script-json.ts, transports/stream-writer.ts ------
 
 const UNSAFE_TEST = /[<>&\u2028\u2029]/;
 const UNSAFE = /[<>&\u2028\u2029]/g;
