@@ -57,12 +57,14 @@ function sseProblem({ status, headers, text }, batches) {
   const events = sseEvents(text);
   const end = events.pop();
   if (end?.event !== 'end' || end.data !== '{}' || end.id !== undefined) {
-    return `the last event is not \`event: end\ndata: {}\`: ${JSON.stringify(end)}`;
+    return `the last event is not the end frame (event: end, data: {}): ${JSON.stringify(end)}`;
   }
   const framed = events.every(
     (event, i) => event.event === 'commands' && event.id === String(i + 1) && event.data,
   );
-  if (!framed) return `frames are not \`id: N\nevent: commands\ndata: ...\`: ${text.slice(0, 200)}`;
+  if (!framed) {
+    return `frames are not (id: 1, 2, ...; event: commands; data): ${JSON.stringify(text.slice(0, 200))}`;
+  }
   const commands = events.map(({ data }) => JSON.stringify(JSON.parse(data)));
   if (JSON.stringify(commands) !== JSON.stringify(batches)) {
     return 'frames do not carry the same commands as the iframe chunks';
