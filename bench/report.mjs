@@ -11,9 +11,26 @@ const TARGETS = [
   ['throughput: Comet / raw Node', (r) => r.throughput?.['c/a'], '>=', 0.9],
   ['throughput: Comet / Nest @Sse', (r) => r.throughput?.['c/b1'], '>=', 2],
   ['throughput: Comet / Nest 12 streaming', (r) => r.throughput?.['c/b2'], '>=', 1],
+  ['throughput: Comet (async *) / raw Node, batched', (r) => r.throughput?.['c/a2'], '>=', 0.85],
+  [
+    'throughput: Comet (sync *) / raw Node, batched',
+    (r) => r.throughput?.['c-sync/a2'],
+    '>=',
+    0.95,
+  ],
+  ['throughput: Comet over SSE / Comet iframe', (r) => r.throughput?.['c-sse/c'], '>=', 0.95],
+  ['throughput: Comet over SSE / Nest @Sse', (r) => r.throughput?.['c-sse/b1'], '>=', 3],
   ['first chunk: Comet - raw Node (ms)', (r) => r.firstChunk?.['c-a'], '<=', 0.5],
+  ['first chunk: Comet over SSE - Comet iframe (ms)', (r) => r.firstChunk?.['c-sse-c'], '<=', 0.3],
+  [
+    'first chunk (keep-alive): Comet - raw Node (ms)',
+    (r) => r.firstChunkKeepAlive?.['c-a'],
+    '<=',
+    0.3,
+  ],
   ['latency p99: Comet - raw Node (ms)', (r) => r.latency?.['p99 c-a'], '<=', 2],
   ['RSS per idle stream: Comet / raw Node', (r) => r.idleStreams?.['rss c/a'], '<=', 1.25],
+  ['RSS per idle stream: Comet / bare Nest route', (r) => r.idleStreams?.['rss c/e'], '<=', 1],
   ['plain calls: Sijax / Nest @Post', (r) => r.plainCalls?.['sijax/nest'], '>=', 0.95],
 ];
 
@@ -24,24 +41,36 @@ const ratio = (a, b) => (a !== undefined && b !== undefined ? a / b : undefined)
 const diff = (a, b) => (a !== undefined && b !== undefined ? a - b : undefined);
 const kibDiff = (a, b) => (a !== undefined && b !== undefined ? (a - b) / 1024 : undefined);
 
+/** First-chunk differences, the same for both variants of the figure (fresh socket, keep-alive). */
+const firstChunkRatios = (f) => ({
+  'c-a2': diff(f.sijax?.median, f['raw-batched']?.median),
+  'c-a': diff(f.sijax?.median, f.raw?.median),
+  'c-sse-c': diff(f['sijax-sse']?.median, f.sijax?.median),
+  'c-sse-a': diff(f['sijax-sse']?.median, f.raw?.median),
+});
+
 export function computeRatios(figures) {
-  const { throughput: t, firstChunk: f, latency: l, idleStreams: m, plainCalls: p } = figures;
+  const { throughput: t, firstChunk: f, firstChunkKeepAlive: k } = figures;
+  const { latency: l, idleStreams: m, plainCalls: p } = figures;
   const ratios = {};
   const a2 = 'raw-batched';
   if (t) {
+    const { sijax: c, 'sijax-sse': sse, 'sijax-sync': sync } = t;
     ratios.throughput = {
-      'c/a2': ratio(t.sijax?.median, t[a2]?.median),
-      'c/a': ratio(t.sijax?.median, t.raw?.median),
-      'c/b1': ratio(t.sijax?.median, t['nest-sse']?.median),
-      'c/b2': ratio(t.sijax?.median, t['nest12-stream']?.median),
+      'c/a2': ratio(c?.median, t[a2]?.median),
+      'c/a': ratio(c?.median, t.raw?.median),
+      'c/b1': ratio(c?.median, t['nest-sse']?.median),
+      'c/b2': ratio(c?.median, t['nest12-stream']?.median),
+      'c-sync/a2': ratio(sync?.median, t[a2]?.median),
+      'c-sync/a': ratio(sync?.median, t.raw?.median),
+      'c-sync/c': ratio(sync?.median, c?.median),
+      'c-sse/c': ratio(sse?.median, c?.median),
+      'c-sse/b1': ratio(sse?.median, t['nest-sse']?.median),
+      'c-sse/a2': ratio(sse?.median, t[a2]?.median),
     };
   }
-  if (f) {
-    ratios.firstChunk = {
-      'c-a2': diff(f.sijax?.median, f[a2]?.median),
-      'c-a': diff(f.sijax?.median, f.raw?.median),
-    };
-  }
+  if (f) ratios.firstChunk = firstChunkRatios(f);
+  if (k) ratios.firstChunkKeepAlive = firstChunkRatios(k);
   if (l) {
     ratios.latency = {
       'p50 c-a2': diff(l.sijax?.p50, l[a2]?.p50),
@@ -79,8 +108,9 @@ export function checkTargets(ratios) {
 const fixed = (value, digits = 2) => (value === undefined ? '-' : value.toFixed(digits));
 const kib = (bytes) => `${fixed(bytes / 1024, 1)} KiB`;
 
-export function printReport({ figures, ratios, targets, parity }, log) {
-  const { throughput: t, firstChunk: f, latency: l, idleStreams: m, plainCalls: p } = figures;
+export function printReport({ figures, ratios, targets, parity, keepAlive = [] }, log) {
+  const { throughput: t, firstChunk: f, firstChunkKeepAlive: k } = figures;
+  const { latency: l, idleStreams: m, plainCalls: p } = figures;
   const rows = [];
   const row = (figure, server, value) => rows.push([figure, server, value]);
   const names = {
@@ -89,12 +119,22 @@ export function printReport({ figures, ratios, targets, parity }, log) {
     'nest-sse': '(b1) Nest 11 @Sse',
     'nest12-stream': '(b2) Nest 12 stream',
     sijax: '(c) Sijax Comet',
+    'sijax-sse': '(c-sse) Sijax Comet, SSE',
+    'sijax-sync': '(c-sync) Sijax Comet, sync *',
     'nest-hold': '(e) Nest 11, held',
   };
   for (const [key, v] of Object.entries(t ?? {}))
     row('1 throughput', names[key], `${Math.round(v.median)} chunks/s`);
   for (const [key, v] of Object.entries(f ?? {}))
     row('2 first chunk', names[key], `${fixed(v.median, 3)} ms (p90 ${fixed(v.p90, 3)})`);
+  for (const [key, v] of Object.entries(k ?? {})) {
+    const kept = v.connections === 1 && v.closing === 0 ? 'kept' : `${v.connections} connections`;
+    row(
+      '2k first chunk, keep-alive',
+      names[key],
+      `${fixed(v.median, 3)} ms (p90 ${fixed(v.p90, 3)}), ${kept}`,
+    );
+  }
   for (const [key, v] of Object.entries(l ?? {}))
     row('3 yield->client', names[key], `p50 ${fixed(v.p50)} ms, p99 ${fixed(v.p99)} ms`);
   for (const [key, v] of Object.entries(m ?? {})) {
@@ -115,7 +155,9 @@ export function printReport({ figures, ratios, targets, parity }, log) {
   const width = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
   log('\nFigures (medians over rounds)');
   for (const [a, b, c] of rows) log(`  ${a.padEnd(width[0])}  ${b.padEnd(width[1])}  ${c}`);
-  log('\nRatios (a: raw Node; a2: raw Node that also batches, stricter; e: bare Nest, held)');
+  log(
+    '\nRatios (a: raw Node; a2: raw Node that also batches, stricter; e: bare Nest, held; c-sse: c over SSE; c-sync: c from a sync generator)',
+  );
   for (const [figure, values] of Object.entries(ratios)) {
     const shown = Object.entries(values).filter(([k]) => !SHARE_KEYS.includes(k));
     log(`  ${figure}: ${shown.map(([k, v]) => `${k} = ${fixed(v, 3)}`).join(', ')}`);
@@ -127,6 +169,7 @@ export function printReport({ figures, ratios, targets, parity }, log) {
   }
   log('\nTargets');
   if (parity.length) log(`  FAIL  parity with the library's output: ${parity.join('; ')}`);
+  if (keepAlive.length) log(`  FAIL  keep-alive connections: ${keepAlive.join('; ')}`);
   for (const { name, value, target, pass } of targets) {
     log(`  ${pass ? 'PASS' : 'FAIL'}  ${name}: ${fixed(value, 3)} (target ${target})`);
   }

@@ -1,19 +1,20 @@
 // The benchmark: `npm run bench` (full), `npm run bench -- --quick` (CI). Other flags:
 //   --strict          exit 1 when a target fails (otherwise always 0)
-//   --only=a,b        run some figures: throughput, first-chunk, latency, idle, plain
+//   --only=a,b        run some figures: throughput, first-chunk, first-chunk-keep-alive, latency,
+//                     idle, plain
 //   --profile[=k,...] run the Sijax server (or the servers named: raw, raw-batched, nest-sse,
 //                     nest12-stream, sijax, nest-post) under --cpu-prof, print where CPU went
 // Every server runs in its own child process; this process is the load generator.
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
-import { measureFirstChunk } from './measure/first-chunk.mjs';
+import { keepAliveProblems, measureFirstChunk } from './measure/first-chunk.mjs';
 import { measureIdleStreams } from './measure/idle-streams.mjs';
 import { measureLatency } from './measure/latency.mjs';
 import { checkParity } from './measure/parity.mjs';
 import { measurePlainCalls } from './measure/plain-calls.mjs';
 import { measureThroughput } from './measure/throughput.mjs';
-import { COMET_END, SSE_END } from './lib/http-client.mjs';
+import { COMET_END, SSE_ACCEPT, SSE_END } from './lib/http-client.mjs';
 import {
   BENCH_DIR,
   ROOT,
@@ -31,7 +32,7 @@ const quick = argv.includes('--quick');
 const strict = argv.includes('--strict');
 const profileArg = argv.find((arg) => arg === '--profile' || arg.startsWith('--profile='));
 const profiled = profileArg ? (profileArg.split('=')[1] ?? 'sijax').split(',') : [];
-const FIGURES = ['throughput', 'first-chunk', 'latency', 'idle', 'plain'];
+const FIGURES = ['throughput', 'first-chunk', 'first-chunk-keep-alive', 'latency', 'idle', 'plain'];
 const only =
   argv
     .find((arg) => arg.startsWith('--only='))
@@ -71,7 +72,8 @@ if (only.includes('idle')) {
 
 const started = Date.now();
 ensureBuilt();
-const needsStreams = only.some((name) => ['throughput', 'first-chunk', 'latency'].includes(name));
+const STREAM_FIGURES = ['throughput', 'first-chunk', 'first-chunk-keep-alive', 'latency'];
+const needsStreams = only.some((name) => STREAM_FIGURES.includes(name));
 if (needsStreams) ensureNest12();
 
 const version = (dir) =>
@@ -118,14 +120,21 @@ await Promise.all(
 
 const figures = {};
 let parity = [];
+let keepAlive = [];
 try {
+  // (c-sse) and (c-sync) are the Sijax server's process too: the same handler asked for an event
+  // stream (the fetch transport), and the same chunks from a plain generator (`stream_sync`).
   const streams = [
     { key: 'raw', server: servers.raw, terminator: COMET_END },
     { key: 'raw-batched', server: servers['raw-batched'], terminator: COMET_END },
     { key: 'nest-sse', server: servers['nest-sse'], terminator: SSE_END },
     { key: 'nest12-stream', server: servers['nest12-stream'], terminator: COMET_END },
     { key: 'sijax', server: servers.sijax, terminator: COMET_END },
+    { key: 'sijax-sse', server: servers.sijax, terminator: SSE_END, headers: SSE_ACCEPT },
+    { key: 'sijax-sync', server: servers.sijax, terminator: COMET_END, callback: 'stream_sync' },
   ];
+  // The first chunk's figures leave out (c-sync): one chunk takes the same path either way.
+  const firstChunkStreams = streams.filter(({ key }) => key !== 'sijax-sync');
   if (needsStreams) {
     parity = await checkParity(servers);
     parity.forEach((problem) => log(`WARNING: ${problem}`));
@@ -135,8 +144,17 @@ try {
     figures.throughput = await measureThroughput(streams, { ...config.throughput, log });
   }
   if (only.includes('first-chunk')) {
-    log(`2. Time to first chunk: ${config.firstChunk.requests} requests per server`);
-    figures.firstChunk = await measureFirstChunk(streams, { ...config.firstChunk, log });
+    log(`2. Time to first chunk: ${config.firstChunk.requests} requests per server, fresh sockets`);
+    figures.firstChunk = await measureFirstChunk(firstChunkStreams, { ...config.firstChunk, log });
+  }
+  if (only.includes('first-chunk-keep-alive')) {
+    log(
+      `2k. Time to first chunk: ${config.firstChunk.requests} requests per server, one keep-alive connection each`,
+    );
+    const options = { ...config.firstChunk, keepAlive: true, log };
+    figures.firstChunkKeepAlive = await measureFirstChunk(firstChunkStreams, options);
+    keepAlive = keepAliveProblems(figures.firstChunkKeepAlive);
+    keepAlive.forEach((problem) => log(`WARNING: ${problem}`));
   }
   if (only.includes('latency')) {
     const { streams: count, interval } = config.latency;
@@ -164,7 +182,7 @@ try {
 
 const ratios = computeRatios(figures);
 const targets = checkTargets(ratios);
-const result = { meta, figures, ratios, targets, parity };
+const result = { meta, figures, ratios, targets, parity, keepAlive };
 printReport(result, log);
 if (profileDir) {
   result.profiles = readdirSync(profileDir).map((file) =>
@@ -175,5 +193,5 @@ if (profileDir) {
 result.meta.loadAverageAtEnd = loadavg()[0];
 result.meta.seconds = Math.round((Date.now() - started) / 1000);
 log(`\nWrote ${path.relative(ROOT, writeResults(result))} (${result.meta.seconds} s)`);
-const failed = parity.length > 0 || targets.some(({ pass }) => !pass);
+const failed = parity.length > 0 || keepAlive.length > 0 || targets.some(({ pass }) => !pass);
 process.exitCode = strict && failed ? 1 : 0;

@@ -19,13 +19,17 @@ async function settledMemory(server, since) {
   return server.call('mem');
 }
 
-async function openIdle(server, count) {
+/**
+ * Opens `count` idle streams on `server` (`request`: `{ headers?, terminator? }`, what a stream
+ * target adds, as for the SSE transport); resolves once each got its first chunk, with `release`.
+ */
+export async function openIdle(server, count, { headers, terminator } = {}) {
   const body = streamBody('idle', 1);
   const started = performance.now();
   const exchanges = await openMany(
     count,
     256,
-    () => new StreamExchange({ port: server.port, body }),
+    () => new StreamExchange({ port: server.port, body, headers, terminator }),
   );
   exchanges.forEach((exchange) => exchange.check());
   const openMs = performance.now() - started;
@@ -38,15 +42,15 @@ async function releaseAll(server, exchanges) {
   exchanges.forEach((exchange) => exchange.check(1));
 }
 
-async function idleRound(kind, { streams, holdMs }) {
+async function idleRound({ kind, ...request }, { streams, holdMs }) {
   const server = await startServer(kind);
   try {
-    const warmUp = await openIdle(server, 100);
+    const warmUp = await openIdle(server, 100, request);
     await warmUp.release();
     const collected = performance.now();
     await server.call('mem');
     const before = await settledMemory(server, collected);
-    const { openMs, release } = await openIdle(server, streams);
+    const { openMs, release } = await openIdle(server, streams, request);
     const opened = performance.now();
     const after = await server.call('mem');
     await server.call('eld-start');
@@ -69,14 +73,15 @@ async function idleRound(kind, { streams, holdMs }) {
 }
 
 /**
- * Returns `{ [kind]: { rssPerStream, heapPerStream (settled), rssAtOpen, heapAtOpen, eldP99, openMs
- * (medians), rounds } }`.
+ * `kinds`: `{ key, kind, headers?, terminator? }`, `kind` the server to start. Returns `{ [key]:
+ * { rssPerStream, heapPerStream (settled), rssAtOpen, heapAtOpen, eldP99, openMs (medians),
+ * rounds } }`.
  */
 export async function measureIdleStreams(kinds, options) {
   const { rounds, log } = options;
   const results = Object.fromEntries(kinds.map(({ key }) => [key, []]));
   for (let r = 1; r <= rounds; r++) {
-    for (const { key, kind } of kinds) results[key].push(await idleRound(kind, options));
+    for (const target of kinds) results[target.key].push(await idleRound(target, options));
     const line = kinds.map(({ key }) => {
       const { rssPerStream, heapPerStream, rssAtOpen, eldP99 } = results[key].at(-1);
       const kib = (bytes) => (bytes / 1024).toFixed(1);

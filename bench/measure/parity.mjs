@@ -1,17 +1,19 @@
 // Before measuring: every server must send what the library sends. The raw (naive and batched)
 // and Nest 12 servers carry a copy of the library's chunk format, so a change in `lib/` would
-// otherwise go unnoticed.
+// otherwise go unnoticed. The library's own variants are checked against its iframe answer too:
+// the plain generator (c-sync) sends the same bytes, and the event stream (c-sse) the same
+// commands, one `commands` frame per batch with increasing ids, then the `end` frame.
 import { request } from 'node:http';
-import { streamBody } from '../lib/http-client.mjs';
+import { SSE_ACCEPT, streamBody } from '../lib/http-client.mjs';
 
-function fetchBody(port, body) {
+function fetchBody(port, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const req = request({
       host: '127.0.0.1',
       port,
       path: '/sijax',
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     });
     req.on('response', (res) => {
       let text = '';
@@ -33,12 +35,56 @@ const cometBatches = (text) =>
     JSON.stringify(JSON.parse(m[1])),
   );
 
+/** The events of an event stream, comments left out: `{ id?, event?, data? }` each. */
+function sseEvents(text) {
+  const blocks = text.split('\n\n').filter((block) => block !== '' && !block.startsWith(':'));
+  return blocks.map((block) =>
+    Object.fromEntries(
+      block.split('\n').map((line) => {
+        const colon = line.indexOf(':');
+        return [line.slice(0, colon), line.slice(colon + 1).replace(/^ /, '')];
+      }),
+    ),
+  );
+}
+
+/** How the library's event stream (c-sse) differs from its iframe answer, if it does. */
+function sseProblem({ status, headers, text }, batches) {
+  if (status !== 200) return `HTTP ${status}`;
+  if (!String(headers['content-type']).startsWith('text/event-stream')) {
+    return `Content-Type ${headers['content-type']}`;
+  }
+  const events = sseEvents(text);
+  const end = events.pop();
+  if (end?.event !== 'end' || end.data !== '{}' || end.id !== undefined) {
+    return `the last event is not the end frame (event: end, data: {}): ${JSON.stringify(end)}`;
+  }
+  const framed = events.every(
+    (event, i) => event.event === 'commands' && event.id === String(i + 1) && event.data,
+  );
+  if (!framed) {
+    return `frames are not (id: 1, 2, ...; event: commands; data): ${JSON.stringify(text.slice(0, 200))}`;
+  }
+  const commands = events.map(({ data }) => JSON.stringify(JSON.parse(data)));
+  if (JSON.stringify(commands) !== JSON.stringify(batches)) {
+    return 'frames do not carry the same commands as the iframe chunks';
+  }
+  return undefined;
+}
+
 /** Returns the problems found (none: an empty array). `servers`: by key, `sijax` the reference. */
 export async function checkParity(servers) {
   const body = streamBody('throughput', 3);
   const problems = [];
   const reference = await fetchBody(servers.sijax.port, body);
   const expected = sameNonce(reference.text);
+  const sync = await fetchBody(servers.sijax.port, streamBody('throughput', 3, 0, 'stream_sync'));
+  if (sync.status !== 200 || sameNonce(sync.text) !== expected) {
+    problems.push('sijax-sync: the plain generator does not send what the async one sends');
+  }
+  const events = await fetchBody(servers.sijax.port, body, SSE_ACCEPT);
+  const sseDiffers = sseProblem(events, cometBatches(reference.text));
+  if (sseDiffers) problems.push(`sijax-sse: ${sseDiffers}`);
   for (const key of ['raw', 'raw-batched', 'nest12-stream']) {
     if (!servers[key]) continue;
     const { status, text } = await fetchBody(servers[key].port, body);

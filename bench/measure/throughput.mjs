@@ -1,16 +1,15 @@
 // Figure 1: chunks per second of one stream of `n` chunks, from the request being written to the
-// last chunk arriving. One warm-up stream per server, then rounds in turn (a b1 b2 c a b1 b2 c ...).
-import { StreamExchange, streamBody } from '../lib/http-client.mjs';
+// last chunk arriving. One warm-up stream per server, then rounds in turn (a a2 b1 b2 c ... a ...).
+import { StreamExchange, streamRequest } from '../lib/http-client.mjs';
 import { summarize } from '../lib/stats.mjs';
 
-async function chunksPerSecond({ server, terminator }, n) {
-  const body = streamBody('throughput', n);
-  const exchange = await new StreamExchange({ port: server.port, body, terminator }).done;
+async function chunksPerSecond(target, n) {
+  const exchange = await new StreamExchange(streamRequest(target, 'throughput', n)).done;
   exchange.check(n);
   return n / ((exchange.tLast - exchange.t0) / 1000);
 }
 
-/** `targets`: `{ key, server, terminator }`. Returns `{ [key]: { median, samples } }`. */
+/** `targets`: `{ key, server, terminator, callback?, headers? }`. Returns `{ [key]: { median, samples } }`. */
 export async function measureThroughput(targets, { n, rounds, log }) {
   const samples = Object.fromEntries(targets.map(({ key }) => [key, []]));
   for (const target of targets) await chunksPerSecond(target, Math.min(n, 10_000));

@@ -1,7 +1,7 @@
 // (a) A bare Node `http` server writing the same script chunks as the library, one `write()` per
 // chunk, waiting for 'drain' whenever `write()` says the buffer is full: a naive hand-written
 // stream. (a2) With `--batched`: the limit, coalescing chunks exactly like the library's writer
-// (lib/transport/iframe-stream.writer.ts): the chunks of one tick leave in one `write()`, on
+// (lib/transports/stream-writer.ts): the chunks of one tick leave in one `write()`, on
 // `process.nextTick`, or at once when 16 KiB are pending.
 import { createServer } from 'node:http';
 import {

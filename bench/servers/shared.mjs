@@ -3,8 +3,9 @@
 // still match), the payloads, and the control channel the runner drives over IPC.
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 
-// --- Wire format: lib/transport/script-chunk.ts and iframe-stream.writer.ts ---------------------
+// --- Wire format: lib/protocol/iframe-chunk.ts, script-json.ts, transports/stream-writer.ts ------
 
 const UNSAFE_TEST = /[<>&\u2028\u2029]/;
 const UNSAFE = /[<>&\u2028\u2029]/g;
@@ -108,6 +109,10 @@ function control(cmd, arg) {
       global.gc?.();
       global.gc?.();
       return process.memoryUsage();
+    case 'snapshot':
+      // A heap snapshot into file `arg` (`heap-per-stream.mjs`); V8 collects garbage first.
+      global.gc?.();
+      return writeHeapSnapshot(arg);
     case 'eld-start':
       eld.reset();
       eld.enable();

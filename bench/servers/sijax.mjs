@@ -1,6 +1,7 @@
 // (c) This library, built (`dist/lib`), on Nest 11 + Express with its default options: a Comet
-// handler for the streams and a regular Sijax callback for (d). Plain JS has no decorator syntax,
-// so the decorators are applied as functions.
+// handler for the streams (an `async *` method; (c-sse) is the same one asked for an event stream),
+// the same chunks from a plain `*` method for (c-sync), and a regular Sijax callback for (d).
+// Plain JS has no decorator syntax, so the decorators are applied as functions.
 import { createRequire } from 'node:module';
 import { PLAIN_HTML, gate, itemHtml, reportReady, sleep, stampHtml } from './shared.mjs';
 
@@ -34,6 +35,16 @@ class BenchHandlers {
     }
   }
 
+  /** (c-sync) The throughput mode's chunks from a plain generator: the library's sync yield path. */
+  *streamSync(response, mode, n, _interval) {
+    if (mode !== 'throughput')
+      throw new Error(`stream_sync runs the throughput mode only, not ${mode}`);
+    for (let i = 0; i < n; i++) {
+      response.html('#p', itemHtml(i, n));
+      yield;
+    }
+  }
+
   plain(response) {
     response.html('#p', PLAIN_HTML);
   }
@@ -45,6 +56,12 @@ Reflect.decorate(
   BenchHandlers.prototype,
   'stream',
   method(BenchHandlers, 'stream'),
+);
+Reflect.decorate(
+  [CometCallback('stream_sync')],
+  BenchHandlers.prototype,
+  'streamSync',
+  method(BenchHandlers, 'streamSync'),
 );
 Reflect.decorate(
   [SijaxCallback('plain')],
