@@ -31,6 +31,12 @@ export interface CallLogLimits {
   readonly maxBatches: number;
   /** How long a log is kept after its terminal entry, in ms. */
   readonly retainMs: number;
+  /**
+   * The module's heartbeat period (ms): a store that serves followers on other instances marks
+   * a running call alive at least this often, and a follower gives up (`CallLostError`) after
+   * three periods without a sign of life.
+   */
+  readonly heartbeatMs: number;
 }
 
 /** What `read()` answers: the entries the log holds after an offset. */

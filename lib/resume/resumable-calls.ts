@@ -45,7 +45,8 @@ export class ResumableCalls implements BeforeApplicationShutdown {
   ): Promise<boolean> {
     const { resume } = this.options;
     const callId = call.request.callId!;
-    const limits = { maxBatches: resume.maxBatches, retainMs: resume.retainMs };
+    const heartbeatMs = this.options.heartbeatMs || SIJAX_DEFAULTS.heartbeatMs;
+    const limits = { maxBatches: resume.maxBatches, retainMs: resume.retainMs, heartbeatMs };
     if (!(await this.store.create({ callId, name: call.name, owner }, limits))) return false;
     const run = new ResumableRun(call, this.store, resume, (done) => this.runs.delete(done.callId));
     this.runs.set(callId, run);
