@@ -93,16 +93,19 @@ export class Call {
   }
 
   /** Runs a regular call to its end and returns every command it queued. */
-  async run(): Promise<SijaxCommand[]> {
-    await this.execute();
-    return this.response.takeCommands() ?? [];
+  run(): Promise<SijaxCommand[]> {
+    return this.execute().then(() => this.response.takeCommands() ?? []);
   }
 
-  /** Runs a streamed call: each flush writes one batch to `sink`, which is ended on every path. */
-  async stream(sink: CallSink): Promise<void> {
+  /**
+   * Runs a streamed call: each flush writes one batch to `sink`, which is ended on every path.
+   * (Promise chains, not async functions: an idle stream holds no suspended frames of ours.)
+   */
+  stream(sink: CallSink): Promise<void> {
     this.sink = sink;
-    await this.execute();
-    this.end(this.failed ? (this.timedOut ? 'timeout' : 'error') : 'end');
+    return this.execute().then(() =>
+      this.end(this.failed ? (this.timedOut ? 'timeout' : 'error') : 'end'),
+    );
   }
 
   /**
@@ -141,52 +144,68 @@ export class Call {
     this.sink?.end(outcome);
   }
 
-  private async execute(): Promise<void> {
+  private execute(): Promise<unknown> {
     const { events, timeoutMs } = this.settings;
     const { beforeProcessing, afterProcessing } = events;
     const response = this.response;
-    const ok = !beforeProcessing || (await this.runStage(() => beforeProcessing(response)));
-    if (ok && !this.stopped) {
-      await this.runStage(() => this.main(), true, this.handler?.timeoutMs ?? timeoutMs);
+    const limit = this.handler?.timeoutMs ?? timeoutMs;
+    const handler = () => this.runStage(() => this.main(), true, limit);
+    let run: Promise<unknown> = beforeProcessing
+      ? this.runStage(() => beforeProcessing(response)).then((ok) =>
+          ok && !this.stopped ? handler() : undefined,
+        )
+      : handler();
+    if (afterProcessing) {
+      run = run.then(() =>
+        this.stopped ? undefined : this.runStage(() => afterProcessing(response)),
+      );
     }
-    if (afterProcessing && !this.stopped) await this.runStage(() => afterProcessing(response));
+    return run;
   }
 
-  /** Runs one stage to its end; a failure becomes an error command. Returns false on failure. */
-  private async runStage(
-    start: () => unknown,
-    isHandler = false,
-    timeoutMs?: number,
-  ): Promise<boolean> {
+  /** Runs one stage to its end; a failure becomes an error command. Resolves false on failure. */
+  private runStage(start: () => unknown, isHandler = false, timeoutMs?: number): Promise<boolean> {
     const stage = (this.stage = new CallStage(this));
-    let timer: NodeJS.Timeout | undefined;
-    let ok = true;
+    let run: unknown;
     try {
-      const run = drainOutput(start(), stage);
-      const value =
-        timeoutMs === undefined
-          ? await run
-          : await new Promise<unknown>((resolve, reject) => {
-              timer = setTimeout(() => {
-                stage.stop();
-                this.timedOut = true;
-                const error = new GatewayTimeoutException(TIMED_OUT(this.name, timeoutMs));
-                this.response.abort(error);
-                reject(error);
-              }, timeoutMs);
-              Promise.resolve(run).then(resolve, reject);
-            });
-      if (isHandler && value !== undefined && !(value instanceof SijaxResponse)) {
-        if (!this.request.legacy) this.response.addCommand(RETURN_COMMAND, { value });
-      }
+      run = drainOutput(start(), stage);
     } catch (error) {
-      ok = false;
-      if (!this.stopped) this.fail(error);
-    } finally {
-      clearTimeout(timer);
+      return Promise.resolve(this.stageEnded(true, error));
     }
+    if (timeoutMs !== undefined) run = this.timeLimited(run, stage, timeoutMs);
+    return Promise.resolve(run).then(
+      (value) => {
+        if (isHandler && value !== undefined && !(value instanceof SijaxResponse)) {
+          if (!this.request.legacy) this.response.addCommand(RETURN_COMMAND, { value });
+        }
+        return this.stageEnded(false);
+      },
+      (error: unknown) => this.stageEnded(true, error),
+    );
+  }
+
+  /** A stage is over: what it queued goes out. Returns whether it went well. */
+  private stageEnded(failed: boolean, error?: unknown): boolean {
+    if (failed && !this.stopped) this.fail(error);
     this.flush();
-    return ok;
+    return !failed;
+  }
+
+  /** `run`, or a 504 once `timeoutMs` passed: the stage is stopped, the call goes on. */
+  private timeLimited(run: unknown, stage: CallStage, timeoutMs: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stage.stop();
+        this.timedOut = true;
+        const error = new GatewayTimeoutException(TIMED_OUT(this.name, timeoutMs));
+        this.response.abort(error);
+        reject(error);
+      }, timeoutMs);
+      Promise.resolve(run).then(
+        (value) => (clearTimeout(timer), resolve(value)),
+        (error: unknown) => (clearTimeout(timer), reject(error as Error)),
+      );
+    });
   }
 
   private main(): unknown {

@@ -60,26 +60,63 @@ function drainValue(value: unknown, stage: Stage): unknown {
   });
 }
 
+/** The consumer pushed back: stepping goes on when `wait` resolves. */
+class Blocked {
+  constructor(readonly wait: Promise<void>) {}
+}
+
+/**
+ * A sync iterator runs in a plain loop; only when the consumer pushes back does one promise
+ * stand for the rest of the run (no chain of promises growing with each pause).
+ */
 function drainSync(iterator: Iterator<unknown>, stage: Stage): unknown {
+  const first = stepSync(iterator, stage);
+  if (!(first instanceof Blocked)) return first;
+  return new Promise((resolve, reject) => {
+    const resume = (): void => {
+      try {
+        const next = stage.closed ? stop(iterator) : stepSync(iterator, stage);
+        if (next instanceof Blocked) next.wait.then(resume, reject);
+        else resolve(next);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    first.wait.then(resume, reject);
+  });
+}
+
+/** Steps until done (the return value), stopped (a promise of it), or pushed back (`Blocked`). */
+function stepSync(iterator: Iterator<unknown>, stage: Stage): unknown {
   for (;;) {
     const step = iterator.next();
     if (step.done) return step.value;
     stage.flush();
     const wait = stage.ready();
-    if (wait) return wait.then(() => (stage.closed ? stop(iterator) : drainSync(iterator, stage)));
+    if (wait) return new Blocked(wait);
     if (stage.closed) return stop(iterator);
   }
 }
 
-async function drainAsync(iterator: AsyncIterator<unknown>, stage: Stage): Promise<unknown> {
-  for (;;) {
-    const step = await iterator.next();
-    if (step.done) return step.value;
-    stage.flush();
-    const wait = stage.ready();
-    if (wait) await wait;
-    if (stage.closed) return stop(iterator);
-  }
+/**
+ * Step by step through an async iterator, with one promise for the whole run rather than an
+ * async function's frame: an idle stream holds as little as it can.
+ */
+function drainAsync(iterator: AsyncIterator<unknown>, stage: Stage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const next = (): void => {
+      if (stage.closed) stop(iterator).then(resolve, reject);
+      else iterator.next().then(onStep, reject);
+    };
+    const onStep = (step: IteratorResult<unknown>): void => {
+      if (step.done) return resolve(step.value);
+      stage.flush();
+      const wait = stage.ready();
+      if (wait) wait.then(next, reject);
+      else next();
+    };
+    iterator.next().then(onStep, reject);
+  });
 }
 
 /** Returns the iterator so the handler's `finally` blocks run. */

@@ -59,7 +59,7 @@ export class SijaxControllerBase {
     // The original client sends no call id: nothing to resume by, so its calls run as they are.
     if (call.resumable && !parsed.legacy) return this.resumable.call(call, request, req, res);
     if (call.streaming) return this.streams.start(call, req, res);
-    const unwatch = watchConnection(req, res, () => call.cancel());
+    const unwatch = watchConnection(req, res, { connectionGone: () => call.cancel() });
     const commands = await call.run();
     unwatch();
     replyCommands(res, call.status, commands);

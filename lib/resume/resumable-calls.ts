@@ -122,11 +122,10 @@ export class ResumableCalls implements BeforeApplicationShutdown {
       after,
       (offset) => run.advance(offset),
     );
-    const stop = () => run.call.cancel('shutdown');
     this.streams.track({
       writer: reader.writer,
       callId: run.callId,
-      stop,
+      source: run.call,
       settled: reader.writer.finished(),
     });
     return reader;
@@ -176,9 +175,11 @@ export class ResumableCalls implements BeforeApplicationShutdown {
     this.streams.track({
       writer,
       callId,
-      stop: () => {
-        controller.abort();
-        failWith(new ServiceUnavailableException(SHUTTING_DOWN), 'shutdown');
+      source: {
+        cancel: () => {
+          controller.abort();
+          failWith(new ServiceUnavailableException(SHUTTING_DOWN), 'shutdown');
+        },
       },
       settled: Promise.all([following, writer.finished()]).then(() => undefined),
     });

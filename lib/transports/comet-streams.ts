@@ -8,12 +8,16 @@ import { SseEncoder } from './sse/sse.encoder';
 import type { StreamEncoder } from './stream-encoder';
 import { StreamWriter } from './stream-writer';
 
-/** One open stream: its writer, what shutdown does to it, and when it has settled. */
+/** What feeds an open stream; shutdown stops it (the client is told with a 503 error). */
+export interface StreamSource {
+  cancel(reason: 'shutdown'): void;
+}
+
+/** One open stream: its writer, what feeds it, and when it has settled. */
 export interface OpenStream {
   readonly writer: StreamWriter;
   readonly callId?: string;
-  /** Shutdown: tell the client (a 503 error) and stop what feeds the stream. */
-  stop(): void;
+  readonly source: StreamSource;
   readonly settled: Promise<void>;
 }
 
@@ -54,7 +58,7 @@ export class CometStreams implements BeforeApplicationShutdown {
     this.track({
       writer,
       callId,
-      stop: () => call.cancel('shutdown'),
+      source: call,
       settled: call.stream(writer),
     });
   }
@@ -62,7 +66,8 @@ export class CometStreams implements BeforeApplicationShutdown {
   /** Heartbeats and shutdown for a stream fed by something else (a resumable call's log). */
   track(stream: OpenStream): void {
     this.open.add(stream);
-    void stream.settled.finally(() => this.close(stream));
+    const close = () => this.close(stream);
+    stream.settled.then(close, close);
     this.startHeartbeat();
   }
 
@@ -79,7 +84,7 @@ export class CometStreams implements BeforeApplicationShutdown {
   /** Tells the client the server is going away, stops the stream and waits for it to settle. */
   private async shutdown(stream: OpenStream): Promise<void> {
     const { writer, settled } = stream;
-    stream.stop();
+    stream.source.cancel('shutdown');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>(
       (resolve) => (timer = setTimeout(resolve, SIJAX_DEFAULTS.settleOnShutdownMs)),

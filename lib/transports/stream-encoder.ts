@@ -4,8 +4,8 @@ import type { SijaxCommand } from '../protocol/commands';
 export interface StreamEncoder {
   /** Headers of the answer, sent with the first bytes. */
   headers(): Record<string, string>;
-  /** Bytes before the first batch. */
-  readonly preamble: string;
+  /** Bytes before the first batch (asked once, so an idle stream does not keep them). */
+  preamble(): string;
   /** One batch; throws when a value cannot be encoded (the writer reports it). */
   batch(commands: readonly SijaxCommand[], offset: number): string;
   /** One batch from its JSON (a resumable call's log keeps batches so). */

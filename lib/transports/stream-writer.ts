@@ -5,7 +5,7 @@ import { describeFailure, errorCommand } from '../errors/describe-failure';
 import type { SijaxCommand } from '../protocol/commands';
 import { SIJAX_DEFAULTS } from '../sijax.constants';
 import { ENCODING_FAILED } from '../sijax.messages';
-import { watchConnection } from './connection-watch';
+import { watchConnection, type ConnectionWatcher } from './connection-watch';
 import type { StreamEncoder } from './stream-encoder';
 
 /** `compression` middleware adds `flush()`; calling it sends what it holds. */
@@ -22,7 +22,12 @@ export interface StreamedCall {
  * Writes a streamed call through the platform's response, in any transport's encoding: the
  * mechanics every transport shares (coalescing, backpressure, heartbeat, close) live here once.
  */
-export class StreamWriter implements CallSink {
+/** The nextTick callback of every writer: one function, no closure per writer. */
+function flushOnTick(writer: StreamWriter): void {
+  writer.tick();
+}
+
+export class StreamWriter implements CallSink, ConnectionWatcher {
   private readonly flushable: boolean;
   private readonly unwatch: () => void;
   private started = false;
@@ -43,14 +48,17 @@ export class StreamWriter implements CallSink {
     private readonly res: FlushableResponse,
     private readonly encoder: StreamEncoder,
     private readonly call: StreamedCall,
-    onGone: () => void,
+    private readonly onGone: () => void,
   ) {
     this.flushable = typeof res.flush === 'function';
-    this.unwatch = watchConnection(req, res, () => {
-      this.done = true;
-      this.unblock?.();
-      onGone();
-    });
+    this.unwatch = watchConnection(req, res, this);
+  }
+
+  /** @internal The client left. */
+  connectionGone(): void {
+    this.done = true;
+    this.unblock?.();
+    this.onGone();
   }
 
   write(batch: readonly SijaxCommand[], offset: number): void {
@@ -120,14 +128,15 @@ export class StreamWriter implements CallSink {
     if (this.pending.length >= SIJAX_DEFAULTS.coalesceLimit) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      process.nextTick(this.flushOnTick);
+      process.nextTick(flushOnTick, this);
     }
   }
 
-  private readonly flushOnTick = (): void => {
+  /** @internal The end of the tick in which something was sent. */
+  tick(): void {
     this.scheduled = false;
     this.flush();
-  };
+  }
 
   private flush(): void {
     const data = this.pending;
@@ -151,7 +160,7 @@ export class StreamWriter implements CallSink {
       this.res.socket?.setNoDelay(true);
       this.res.writeHead(this.call.status, this.encoder.headers());
     }
-    return this.encoder.preamble;
+    return this.encoder.preamble();
   }
 
   private encode(batch: readonly SijaxCommand[], offset: number): string {

@@ -34,9 +34,9 @@ export function createNonce(): string {
 export class IframeEncoder implements StreamEncoder {
   readonly heartbeat: string;
   readonly ending: string;
-  readonly preamble: string;
   private readonly nonce = createNonce();
   private readonly frame: ChunkFrame;
+  private readonly heartbeatMs: number;
 
   /**
    * `resumable`: each chunk carries its offset, and the document opens and ends with a marker
@@ -44,9 +44,8 @@ export class IframeEncoder implements StreamEncoder {
    */
   constructor(callId?: string, resumable = false, heartbeatMs = 0) {
     this.frame = createChunkFrame(callId, this.nonce, resumable);
-    const padding = firstChunkPadding(this.nonce);
+    this.heartbeatMs = heartbeatMs;
     const numbered = this.frame.numbered;
-    this.preamble = numbered ? padding + startChunk(this.frame, heartbeatMs) : padding;
     this.ending = numbered ? scriptChunk(this.frame, [], END_OFFSET) : '';
     // A newline keeps proxies from timing out; a resumable call's page also needs to see it.
     const plain = createChunkFrame(callId, this.nonce);
@@ -55,6 +54,11 @@ export class IframeEncoder implements StreamEncoder {
 
   headers(): Record<string, string> {
     return iframeHeaders(this.nonce);
+  }
+
+  preamble(): string {
+    const padding = firstChunkPadding(this.nonce);
+    return this.frame.numbered ? padding + startChunk(this.frame, this.heartbeatMs) : padding;
   }
 
   batch(commands: readonly SijaxCommand[], offset: number): string {

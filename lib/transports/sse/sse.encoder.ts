@@ -17,7 +17,6 @@ const SSE_HEADERS: Readonly<Record<string, string>> = {
 export class SseEncoder implements StreamEncoder {
   readonly heartbeat = SSE_HEARTBEAT;
   readonly ending = SSE_END_FRAME;
-  readonly preamble = '';
 
   /**
    * `resumable`: the head says so, with the heartbeat period (ms, 0 for none), so that the page
@@ -27,6 +26,10 @@ export class SseEncoder implements StreamEncoder {
     private readonly resumable = false,
     private readonly heartbeatMs = 0,
   ) {}
+
+  preamble(): string {
+    return '';
+  }
 
   headers(): Record<string, string> {
     if (!this.resumable) return { ...SSE_HEADERS };
