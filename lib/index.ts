@@ -1,9 +1,16 @@
 export { SijaxModule } from './sijax.module';
 export { SIJAX_MODULE_OPTIONS } from './sijax.tokens';
 export { SijaxRegistry } from './core/sijax.registry';
-export { CometCallback, CometHandler, SijaxCallback, SijaxHandler } from './decorators';
+export {
+  CometCallback,
+  CometHandler,
+  SijaxCallback,
+  SijaxHandler,
+  UploadCallback,
+} from './decorators';
 export { SijaxResponse } from './response/sijax-response';
 export { CometResponse } from './response/comet-response';
+export { UploadResponse } from './response/upload-response';
 export type { SijaxCommand, SijaxErrorCommand, SijaxSetType } from './protocol/commands';
 export { SijaxCancelledError, SijaxError } from './errors';
 export type { SijaxFailure } from './errors/describe-failure';
@@ -17,4 +24,20 @@ export type {
   SijaxModuleExtras,
   SijaxModuleOptions,
   SijaxRequest,
+  SijaxResumeOptions,
+  SijaxUploadLimits,
+  SijaxUploadOptions,
+  UploadedFile,
+  UploadFormValues,
+  UploadPart,
 } from './interfaces';
+export { MemoryCallStore, type MemoryCallStoreOptions } from './resume/memory-call-store';
+export type {
+  CallLogEntry,
+  CallLogLimits,
+  CallLogRead,
+  CallStore,
+  ResumableCallInfo,
+} from './resume/call-store';
+export { CallGoneError, CallLostError } from './resume/call-errors';
+export type { CallOutcome } from './core/call';

@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SijaxEvents, SijaxModuleOptions, SijaxRequest } from './interfaces';
+import type {
+  SijaxEvents,
+  SijaxModuleOptions,
+  SijaxRequest,
+  SijaxUploadLimits,
+} from './interfaces';
 import type { CallStore } from './resume/call-store';
 import { MemoryCallStore } from './resume/memory-call-store';
 import { SIJAX_DEFAULTS } from './sijax.constants';
@@ -19,6 +24,7 @@ export class SijaxOptions {
   readonly timeoutMs?: number;
   readonly heartbeatMs: number | false;
   readonly csrf: { trustedOrigins: ReadonlySet<string>; token: boolean } | false;
+  readonly upload: SijaxUploadLimits;
   readonly resume: {
     readonly store: CallStore;
     readonly lingerMs: number;
@@ -37,6 +43,7 @@ export class SijaxOptions {
     this.bodyLimit = options.bodyLimit ?? SIJAX_DEFAULTS.bodyLimit;
     this.timeoutMs = options.timeoutMs;
     this.heartbeatMs = options.heartbeatMs ?? SIJAX_DEFAULTS.heartbeatMs;
+    this.upload = options.upload ?? {};
     const resume = options.resume ?? {};
     this.resume = {
       store: resume.store ?? new MemoryCallStore(),

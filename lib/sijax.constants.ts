@@ -37,6 +37,11 @@ export const SIJAX_DEFAULTS = {
   lingerMs: 30_000,
   retainMs: 60_000,
   maxBatches: 10_000,
+  uploadFileSize: 100 * 1024 * 1024,
+  uploadFiles: 10,
+  uploadFields: 100,
+  /** Largest header block of one multipart part. */
+  maxPartHeaderSize: 16 * 1024,
   /** Most parts a multipart body may have. */
   maxParts: 1000,
   /** How long shutdown waits for cancelled handlers to run their `finally` blocks. */

@@ -66,6 +66,12 @@ export const NOT_SIJAX = (request: string, args: string) =>
 export const DUPLICATE_FIELD = (field: string) => `The field ${field} must be sent once, as text`;
 export const NOT_UTF8 = 'Sijax request body is not valid UTF-8';
 export const BODY_TOO_LARGE = (limit: number) => `Sijax request body is larger than ${limit} bytes`;
+export const UPLOAD_NAME_MISMATCH = 'The form names another function than its URL';
+export const UPLOAD_ARGS = (formId: string) =>
+  `An upload of the form ${formId} takes sijax_args ["${formId}"]`;
+export const UPLOAD_NOT_MULTIPART = (name: string) =>
+  `${name} takes a multipart form posted to the Sijax path with ?sijax_rq=${name}`;
+export const FILE_TOO_LARGE = (limit: number) => `An uploaded file is larger than ${limit} bytes`;
 export const MULTIPART_MALFORMED = 'Sijax request body is not valid multipart/form-data';
 export const MULTIPART_TOO_LARGE = (what: string) => `Sijax request body ${what}`;
 export const CONTENT_TYPE_MALFORMED = 'Sijax request has a malformed Content-Type';

@@ -9,6 +9,7 @@ import { SijaxClientAsset } from './http/client-asset';
 import { FastifyBodySetup } from './http/fastify-body.setup';
 import { PlatformRefusals } from './http/platform-refusals';
 import { ResumableRequests } from './http/resumable-requests';
+import { UploadRequests } from './http/upload-requests';
 import { ResumableCalls } from './resume/resumable-calls';
 import {
   ASYNC_OPTIONS_TYPE,
@@ -36,6 +37,7 @@ import { CometStreams } from './transports/comet-streams';
     CometStreams,
     ResumableCalls,
     ResumableRequests,
+    UploadRequests,
     FastifyBodySetup,
     PlatformRefusals,
   ],

@@ -30,6 +30,8 @@ export interface CallRequest {
    * `sijax_after`). The call is followed from there, never run again.
    */
   readonly after?: number;
+  /** The handler's guards ran already (an upload's, before its body was read). */
+  readonly guardsRan?: boolean;
   /**
    * No call id: the original Sijax client, which knows only the original commands. Such calls get
    * no `return` command, and failures as an alert (the `callFailed` event).

@@ -219,9 +219,12 @@ export class Call {
     }
     const invoke = (): unknown => {
       const args = 'args' in request.args ? request.args.args : undefined;
-      const problem = args
-        ? argumentCountProblem(handler.minArgs, handler.maxArgs, args.length)
-        : (request.args as { error: string }).error;
+      // An upload's arguments are the server's own (files, form values), not the browser's.
+      const problem = !args
+        ? (request.args as { error: string }).error
+        : handler.kind === 'upload'
+          ? undefined
+          : argumentCountProblem(handler.minArgs, handler.maxArgs, args.length);
       if (!args || problem) {
         logger.warn(INVALID_ARGS(request.name, problem ?? ''));
         return events.invalidCall(response, request.name);
@@ -229,7 +232,7 @@ export class Call {
       return handler.run(platformRequest, platformResponse, response, args);
     };
     // Handler guards first: a refused caller learns nothing of the function's arguments.
-    if (!handler.guard) return invoke();
+    if (!handler.guard || request.guardsRan) return invoke();
     return handler
       .guard(platformRequest, platformResponse, response, [])
       .then((answer) => (answer === GUARDS_PASSED ? invoke() : answer));

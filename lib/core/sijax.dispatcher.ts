@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CometResponse } from '../response/comet-response';
 import { SijaxResponse } from '../response/sijax-response';
+import { UploadResponse } from '../response/upload-response';
 import type { SijaxRequest } from '../interfaces';
 import { SijaxOptions } from '../sijax-options';
 import { Call, type CallSettings } from './call';
@@ -26,9 +27,11 @@ export class SijaxDispatcher {
   /** The answer's kind follows the registration; an unknown name follows how it was posted. */
   prepare(request: CallRequest, platformRequest: unknown, platformResponse: unknown): Call {
     const handler = this.registry.find(request.name);
-    const streaming = handler ? handler.kind === 'comet' : request.transport !== undefined;
-    const Response = streaming ? CometResponse : SijaxResponse;
-    const response = new Response(platformRequest as SijaxRequest, request.name);
+    const streaming = handler ? handler.kind !== 'sijax' : request.transport !== undefined;
+    const sijaxRequest = platformRequest as SijaxRequest;
+    const response = handler?.upload
+      ? new UploadResponse(sijaxRequest, request.name, handler.upload.formId)
+      : new (streaming ? CometResponse : SijaxResponse)(sijaxRequest, request.name);
     return new Call(
       request,
       response,

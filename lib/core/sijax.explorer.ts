@@ -78,7 +78,8 @@ export class SijaxExplorer implements OnModuleInit {
       minArgs: Math.max(0, count.required - 1),
       maxArgs: count.rest ? Infinity : Math.max(0, count.total - 1),
       timeoutMs: metadata.timeoutMs,
-      resumable: metadata.resumable === true,
+      resumable: metadata.resumable === true && metadata.kind === 'comet',
+      upload: metadata.upload,
       ...this.pipelines.create(instance, methodName, count),
     });
   }

@@ -2,3 +2,4 @@ export * from './comet-callback.decorator';
 export * from './comet-handler.decorator';
 export * from './sijax-callback.decorator';
 export * from './sijax-handler.decorator';
+export * from './upload-callback.decorator';

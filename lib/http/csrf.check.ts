@@ -20,17 +20,25 @@ export function checkCsrf(
   sentToken: string | undefined,
   policy: CsrfPolicy,
 ): void {
+  checkCsrfOrigin(request, req, policy);
+  if (policy.token) checkCsrfToken(request, req, sentToken);
+}
+
+/** The cross-site part of the check: it needs the headers only, not the body. */
+export function checkCsrfOrigin(request: unknown, req: IncomingMessage, policy: CsrfPolicy): void {
   const origin = requestOrigin(req);
   if (!(origin && policy.trustedOrigins.has(origin)) && isCrossSite(request, req, origin)) {
     throw new ForbiddenException(CROSS_SITE_REFUSED);
   }
-  if (policy.token) {
-    const expected = readCookie(req, csrfCookieName(request, req));
-    const header = req.headers[CSRF_HEADER_NAME];
-    const sent = typeof header === 'string' ? header : sentToken;
-    if (!expected || !sent || !sameText(expected, sent)) {
-      throw new ForbiddenException(CSRF_TOKEN_INVALID);
-    }
+}
+
+/** The double-submit token: the `X-Sijax-CSRF` header, or the `sijax_csrf` field given. */
+export function checkCsrfToken(request: unknown, req: IncomingMessage, sentToken?: string): void {
+  const expected = readCookie(req, csrfCookieName(request, req));
+  const header = req.headers[CSRF_HEADER_NAME];
+  const sent = typeof header === 'string' ? header : sentToken;
+  if (!expected || !sent || !sameText(expected, sent)) {
+    throw new ForbiddenException(CSRF_TOKEN_INVALID);
   }
 }
 

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Controller,
   Delete,
   Get,
@@ -12,11 +13,13 @@ import {
   UseFilters,
   type Type,
 } from '@nestjs/common';
+import type { IncomingMessage } from 'http';
 import type { CallRequest, RunRequest } from '../core/call-request';
 import { SijaxDispatcher } from '../core/sijax.dispatcher';
-import { CLIENT_FILE_NAME } from '../protocol/wire-names';
+import { SijaxRegistry, type RegisteredHandler } from '../core/sijax.registry';
+import { CLIENT_FILE_NAME, FIELD_REQUEST } from '../protocol/wire-names';
 import { SijaxOptions } from '../sijax-options';
-import { METHOD_NOT_ALLOWED } from '../sijax.messages';
+import { METHOD_NOT_ALLOWED, UPLOAD_NOT_MULTIPART } from '../sijax.messages';
 import { CometStreams } from '../transports/comet-streams';
 import { watchConnection } from '../transports/connection-watch';
 import { SijaxClientAsset } from './client-asset';
@@ -27,6 +30,7 @@ import { refuse, replyCommands } from './replies';
 import { ResumableRequests } from './resumable-requests';
 import { callIdOf, parseCallRequest } from './request-parser';
 import { SijaxRouteFilter } from './sijax-route.filter';
+import { UploadRequests } from './upload-requests';
 
 /** Speaks HTTP for the module: takes calls, serves the client. Made per `forRoot()` path. */
 @UseFilters(SijaxRouteFilter)
@@ -38,12 +42,30 @@ export class SijaxControllerBase {
     @Inject(SijaxClientAsset) private readonly client: SijaxClientAsset,
     @Inject(CometStreams) private readonly streams: CometStreams,
     @Inject(ResumableRequests) private readonly resumable: ResumableRequests,
+    @Inject(UploadRequests) private readonly uploads: UploadRequests,
+    @Inject(SijaxRegistry) private readonly registry: SijaxRegistry,
   ) {}
+
+  /** A multipart POST whose URL names an upload callback (`?sijax_rq=<form>_upload`). */
+  private uploadHandler(
+    req: IncomingMessage,
+  ): { handler: RegisteredHandler; query: URLSearchParams } | undefined {
+    const url = req.url ?? '';
+    const start = url.indexOf('?');
+    if (start < 0 || !(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/'))
+      return undefined;
+    const query = new URLSearchParams(url.slice(start + 1));
+    const handler = this.registry.find(query.get(FIELD_REQUEST) ?? '');
+    return handler?.kind === 'upload' ? { handler, query } : undefined;
+  }
 
   @Post()
   async call(@Req() request: unknown, @Res() response: unknown): Promise<void> {
     const req = nodeRequest(request);
     const res = nodeResponse(response);
+    const upload = this.uploadHandler(req);
+    if (upload)
+      return this.uploads.handle(upload.handler, request, response, req, res, upload.query);
     let parsed: CallRequest | RunRequest;
     try {
       const read = parseCallRequest(req, requestBody(request), this.options);
@@ -55,10 +77,15 @@ export class SijaxControllerBase {
     // A browser that left while guards or the body parser ran has nothing to answer to.
     if (res.destroyed) return;
     if ('kind' in parsed) return this.resumable.run(parsed, request, req, res);
+    if (this.registry.find(parsed.name)?.kind === 'upload') {
+      const misposted = new BadRequestException(UPLOAD_NOT_MULTIPART(parsed.name));
+      return refuse(req, res, misposted, parsed.callId);
+    }
     const call = this.dispatcher.prepare(parsed, request, response);
     // The original client sends no call id: nothing to resume by, so its calls run as they are.
     if (call.resumable && !parsed.legacy) return this.resumable.call(call, request, req, res);
-    if (call.streaming) return this.streams.start(call, req, res);
+    // Not awaited: the route is done once the stream runs (Nest keeps nothing of it).
+    if (call.streaming) return void this.streams.start(call, req, res);
     const unwatch = watchConnection(req, res, { connectionGone: () => call.cancel() });
     const commands = await call.run();
     unwatch();

@@ -1,4 +1,4 @@
-import type { SijaxCallKind } from './sijax-handler-options.interface';
+import type { SijaxCallKind, SijaxUploadOptions } from './sijax-handler-options.interface';
 
 /**
  * A registered Sijax or Comet function, as `SijaxRegistry` lists it.
@@ -17,4 +17,6 @@ export interface SijaxHandlerDefinition {
   readonly timeoutMs?: number;
   /** Its calls survive a dropped connection (Comet only). */
   readonly resumable: boolean;
+  /** Upload callbacks: the form's id, and how its files are handed over. */
+  readonly upload?: SijaxUploadOptions & { readonly formId: string };
 }

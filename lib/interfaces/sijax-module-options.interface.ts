@@ -1,6 +1,7 @@
 import type { CallStore } from '../resume/call-store';
 import type { SijaxEvents } from './sijax-events.interface';
 import type { SijaxRequest } from './sijax-request.interface';
+import type { SijaxUploadLimits } from './sijax-upload.interface';
 
 /**
  * How resumable calls (`resumable: true` on a Comet handler) are kept.
@@ -54,6 +55,8 @@ export interface SijaxModuleOptions {
   csrf?: SijaxCsrfOptions | false;
   /** Resumable calls: their store, and how long they linger and are kept. */
   resume?: SijaxResumeOptions;
+  /** Upload calls (`@UploadCallback()`): bounds on files, and where they are spooled. */
+  upload?: SijaxUploadLimits;
 }
 
 /**

@@ -49,18 +49,15 @@ export class CometStreams implements BeforeApplicationShutdown {
     return this.open.size;
   }
 
-  /** Runs `call` as a stream on `res`; a client that leaves cancels it. */
-  start(call: Call, req: IncomingMessage, res: ServerResponse): void {
+  /** Runs `call` as a stream on `res`; a client that leaves cancels it. Resolves once settled. */
+  start(call: Call, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { transport, callId } = call.request;
     const writer = new StreamWriter(req, res, encoderFor(transport, callId), call, () =>
       call.cancel(),
     );
-    this.track({
-      writer,
-      callId,
-      source: call,
-      settled: call.stream(writer),
-    });
+    const settled = call.stream(writer);
+    this.track({ writer, callId, source: call, settled });
+    return settled;
   }
 
   /** Heartbeats and shutdown for a stream fed by something else (a resumable call's log). */

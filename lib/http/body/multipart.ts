@@ -4,10 +4,11 @@ import {
   PayloadTooLargeException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import type { Readable } from 'stream';
+import { Transform, type Readable } from 'stream';
 import {
   BODY_TOO_LARGE,
   CONTENT_TYPE_MALFORMED,
+  FILE_TOO_LARGE,
   MULTIPART_MALFORMED,
   MULTIPART_TOO_LARGE,
   NO_BOUNDARY,
@@ -32,6 +33,33 @@ export interface MultipartLimits {
 /** One text field, in body order. */
 export type MultipartField = [name: string, value: string];
 
+/** A file part as it arrives: its bytes are `stream`, which must be read (or resumed) to go on. */
+export interface FilePart {
+  readonly field: string;
+  readonly filename: string;
+  readonly type: string;
+  readonly stream: Readable;
+}
+
+/** Bounds on the files of an upload; each one broken is refused with 413. */
+export interface FileLimits {
+  maxFiles: number;
+  maxFileSize: number;
+  /** Most text fields. */
+  maxFields: number;
+}
+
+/** What `readMultipart` hands over as the body streams in. */
+export interface MultipartHandlers {
+  /** Each text field, decoded, once its last byte arrived. */
+  field(name: string, value: string): void;
+  /**
+   * A file part, as it starts: the body goes on once `stream` was consumed and the returned
+   * promise resolved; a rejection refuses the body. Without it, files are read and dropped.
+   */
+  file?(part: FilePart): Promise<void> | void;
+}
+
 /** RFC 2046 bcharsnospace; a space is allowed too, but not last. */
 const BCHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=?";
 
@@ -42,25 +70,59 @@ const BCHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'(
  * Rejects with an HttpException for a bad or too large body, and with the request's own error
  * when the client goes away. On a rejection the rest of the body is left unread.
  */
-export function readMultipartFields(
+export async function readMultipartFields(
   req: Readable,
   contentType: string,
   limits: MultipartLimits,
 ): Promise<MultipartField[]> {
+  const fields: MultipartField[] = [];
+  await readMultipart(req, contentType, limits, {
+    field: (name, value) => fields.push([name, value]),
+  });
+  return fields;
+}
+
+/**
+ * Reads a `multipart/form-data` request as it streams in, with `@fastify/busboy`, part by part:
+ * text fields to `handlers.field`, files to `handlers.file` (bounded by `files`), or dropped.
+ * Field bytes are bounded by `limits.bodyLimit`; without `files`, dropped file bytes count too.
+ * Rejects with an HttpException for a bad or too large body (leaving the rest unread), and with
+ * the request's own error when the client goes away.
+ */
+export function readMultipart(
+  req: Readable,
+  contentType: string,
+  limits: MultipartLimits,
+  handlers: MultipartHandlers,
+  files?: FileLimits,
+): Promise<void> {
   const { bodyLimit, maxParts = 1000, maxHeaderSize = 16384, maxFieldNameSize = 200 } = limits;
   return new Promise((resolve, reject) => {
     const boundary = boundaryOf(contentType); // a throw here rejects the promise
-    const fields: MultipartField[] = [];
-    const meter = new MultipartMeter(boundary, maxHeaderSize, bodyLimit);
+    // Content is fields and dropped files, or, with files kept, fields and every file's bytes.
+    const content = files ? bodyLimit + files.maxFiles * files.maxFileSize : bodyLimit;
+    const meter = new MultipartMeter(boundary, maxHeaderSize, content);
+    let fieldBytes = 0;
+    let fieldCount = 0;
+    let fileCount = 0;
     let settled = false;
     let ended = false;
+    let finished = false;
+    // Handlers hear the parts in body order, each after the one before was handled: a field's
+    // value is complete only at its part's end, which may come after busboy began later parts.
+    let order = Promise.resolve();
+    const inOrder = (handle: () => Promise<void> | void) => {
+      order = order.then(() => (settled ? undefined : handle()));
+      order.catch((error: Error) => settle(error));
+    };
     const settle = (error?: Error) => {
       if (settled) return;
+      if (error === undefined && !finished) return;
       settled = true;
       req.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
       busboy.off('drain', onDrain);
       req.pause(); // after a refusal, neither read nor drain the rest: the caller drops the connection
-      if (error === undefined) resolve(fields);
+      if (error === undefined) resolve();
       else reject(error);
     };
     const busboy = new Busboy({
@@ -73,7 +135,7 @@ export function readMultipartFields(
     const onData = (chunk: Buffer) => {
       const verdict = meter.feed(chunk); // before busboy sees the chunk
       if (verdict === 'body-too-large') {
-        settle(new PayloadTooLargeException(BODY_TOO_LARGE(bodyLimit)));
+        settle(new PayloadTooLargeException(BODY_TOO_LARGE(content)));
       } else if (verdict === 'header-too-large') {
         settle(tooLarge(`has a part header block larger than ${maxHeaderSize} bytes`));
       } else if (!busboy.write(chunk) && !settled) req.pause();
@@ -87,6 +149,24 @@ export function readMultipartFields(
     const onClose = () => {
       if (!ended) settle(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
     };
+    const onFile = (part: BusboyFileStream, field: string, filename: string, type: string) => {
+      if (!files || !handlers.file) return void part.resume(); // counted by the meter
+      if (++fileCount > files.maxFiles)
+        return settle(tooLarge(`has more than ${files.maxFiles} files`));
+      let size = 0;
+      const stream = part.pipe(
+        new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            size += chunk.length;
+            if (size > files.maxFileSize)
+              done(new PayloadTooLargeException(FILE_TOO_LARGE(files.maxFileSize)));
+            else done(null, chunk);
+          },
+        }),
+      );
+      stream.on('error', (error) => settle(error));
+      inOrder(() => handlers.file?.({ field, filename, type, stream }));
+    };
     const onPart = (
       name: string | undefined,
       part: BusboyFileStream,
@@ -95,32 +175,52 @@ export function readMultipartFields(
       mimeType: string,
     ) => {
       part.on('error', () => settle(new BadRequestException(MULTIPART_MALFORMED)));
-      // busboy's own rule for files; they, and parts without a name, are read and dropped
-      // (the meter has counted their bytes).
-      if (filename !== undefined || mimeType === 'application/octet-stream' || name === undefined) {
-        return void part.resume();
-      }
+      if (name === undefined) return void part.resume();
       // busboy decodes names itself, with U+FFFD for bytes that are not UTF-8.
       if (name.includes('\uFFFD')) return settle(new BadRequestException(NOT_UTF8));
       if (Buffer.byteLength(name) > maxFieldNameSize) {
         return settle(tooLarge(`has a field name longer than ${maxFieldNameSize} bytes`));
       }
-      const field: MultipartField = [name, ''];
-      fields.push(field);
+      // busboy's own rule for files.
+      if (filename !== undefined || mimeType === 'application/octet-stream') {
+        return onFile(part, name, filename ?? '', mimeType);
+      }
+      if (files && ++fieldCount > files.maxFields) {
+        return settle(tooLarge(`has more than ${files.maxFields} fields`));
+      }
+      let value = '';
+      let read!: () => void;
+      const complete = new Promise<void>((resolve) => (read = resolve));
+      inOrder(() => complete.then(() => handlers.field(name, value)));
       const decoder = new TextDecoder('utf-8', { fatal: true });
       const decode = (bytes?: Buffer) => {
         try {
-          field[1] += decoder.decode(bytes, { stream: bytes !== undefined });
+          value += decoder.decode(bytes, { stream: bytes !== undefined });
         } catch {
           settle(new BadRequestException(NOT_UTF8));
         }
       };
-      part.on('data', decode).on('end', () => decode());
+      part.on('data', (bytes: Buffer) => {
+        fieldBytes += bytes.length;
+        if (files && fieldBytes > bodyLimit)
+          settle(new PayloadTooLargeException(BODY_TOO_LARGE(bodyLimit)));
+        else decode(bytes);
+      });
+      part.on('end', () => {
+        decode();
+        read();
+      });
     };
     busboy.on('file', onPart);
     busboy.on('partsLimit', () => settle(tooLarge(`has more than ${maxParts} parts`)));
     busboy.on('error', () => settle(new BadRequestException(MULTIPART_MALFORMED))); // never echo the input
-    busboy.on('finish', () => settle());
+    busboy.on('finish', () => {
+      finished = true;
+      order.then(
+        () => settle(),
+        () => undefined,
+      );
+    });
     busboy.on('drain', onDrain);
     req.on('data', onData).on('end', onEnd).on('error', settle).on('close', onClose);
   });
