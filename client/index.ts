@@ -6,6 +6,16 @@ import { FIELD_ARGS, FIELD_REQUEST } from '../lib/protocol/wire-names';
 import { request } from './transport';
 
 export type { AttachOptions } from './comet';
+export { createSijaxClient, type SijaxClient } from './typed';
+export type {
+  CometCallsOf,
+  SijaxCallOf,
+  SijaxCalls,
+  SijaxCallSignature,
+  SijaxCallsOf,
+  SijaxHandlerCalls,
+  SijaxResultOf,
+} from '../lib/protocol/typed-calls';
 export type {
   CallContext,
   CallOptions,
