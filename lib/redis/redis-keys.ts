@@ -37,11 +37,11 @@ export function parseMeta(json: string | null): CallMeta | undefined {
 }
 
 /**
- * How long the alive key outlives its last refresh: 2.5 heartbeat periods, so that a refresh
- * may come late by 1.5 periods, and a follower that checks every quarter period (see
- * `followerBlockMs`) still tells a dead instance within three periods.
+ * How long the alive key outlives its last refresh: two heartbeat periods, so that a refresh may
+ * come late by a whole period, and a follower that checks every quarter period (see
+ * `followerBlockMs`) tells a dead instance within 2.25 periods, three at most.
  */
-export const aliveTtlMs = (heartbeatMs: number): number => Math.ceil(heartbeatMs * 2.5);
+export const aliveTtlMs = (heartbeatMs: number): number => 2 * heartbeatMs;
 
 /** How long a follower's XREAD blocks before it looks for the call's sign of life. */
 export const followerBlockMs = (heartbeatMs: number): number =>
