@@ -1,94 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { RedisCallStore } from '../../lib/redis';
 import { CallGoneError, CallLostError } from '../../lib/resume/call-errors';
 import type { CallLogEntry, CallLogLimits, CallStore } from '../../lib/resume/call-store';
-import { MemoryCallStore } from '../../lib/resume/memory-call-store';
 import { Latch, until } from '../utils/latch';
-import { startRedis, type TestRedis } from '../utils/redis-server';
+import {
+  batch,
+  batches,
+  limitsOf,
+  newId,
+  offsets,
+  pollUntil,
+  settle,
+  useRedis,
+} from './store-fixtures';
 
 /**
  * What every CallStore promises (call-store.ts), checked on the in-memory store and on Redis.
  * `store` plays the instance that runs a call, `other` an instance that follows it: a second
  * RedisCallStore on its own connection, or the same MemoryCallStore (it has no other instance).
  */
-interface Subject {
-  name: string;
-  stores(): { store: CallStore; other: CallStore };
-  /** Resolves once `run()`'s listening is in place (Redis subscribes asynchronously). */
-  listening(callId: string): Promise<void>;
-  /** Whether a follower can outlive the running instance and tell (not in one process). */
-  remote: boolean;
-}
-
-let redis: TestRedis;
-const clients: Redis[] = [];
-const opened: CallStore[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-}, 30_000);
-
-afterEach(async () => {
-  for (const store of opened.splice(0)) await store.close?.();
-  for (const client of clients.splice(0)) client.disconnect();
-});
-
-afterAll(async () => {
-  await redis?.stop();
-});
-
-function client(): Redis {
-  const made = redis.client();
-  clients.push(made);
-  return made;
-}
-
-const subjects: Subject[] = [
-  {
-    name: 'MemoryCallStore',
-    stores() {
-      const store = new MemoryCallStore();
-      opened.push(store);
-      return { store, other: store };
-    },
-    listening: async () => undefined,
-    remote: false,
-  },
-  {
-    name: 'RedisCallStore',
-    stores() {
-      const store = new RedisCallStore(client());
-      const other = new RedisCallStore(client());
-      opened.push(store, other);
-      return { store, other };
-    },
-    async listening(callId) {
-      const probe = client();
-      const channel = `sijax:{${callId}}:control`;
-      for (;;) {
-        const [, count] = (await probe.pubsub('NUMSUB', channel)) as [string, number];
-        if (count > 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    },
-    remote: true,
-  },
-];
-
-const newId = () => randomBytes(16).toString('base64url');
-const limitsOf = (overrides: Partial<CallLogLimits> = {}): CallLogLimits => ({
-  maxBatches: 100,
-  retainMs: 60_000,
-  heartbeatMs: 15_000,
-  ...overrides,
-});
-const batch = (offset: number): CallLogEntry => ({ offset, json: `[{"n":${offset}}]` });
-const batches = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => batch(from + i));
-const offsets = (entries: readonly CallLogEntry[]) => entries.map((entry) => entry.offset);
-/** Rejections, whether the store throws or rejects. */
-const settle = <T>(work: () => Promise<T> | T): Promise<T> => Promise.resolve().then(work);
+const { subjects } = useRedis();
 
 describe.each(subjects)('CallStore contract: $name', (subject) => {
   let store: CallStore;
@@ -328,74 +257,5 @@ describe.each(subjects)('CallStore contract: $name', (subject) => {
     controller.abort();
     await following;
     release();
-  });
-});
-
-/** Polls an async check (no fixed sleeps): every 10 ms until it holds or the time is up. */
-async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-describe('RedisCallStore keys and round trips', () => {
-  /** Calls of each command since the last CONFIG RESETSTAT. */
-  async function commandCalls(probe: Redis): Promise<Record<string, number>> {
-    const stats = await probe.info('commandstats');
-    const calls: Record<string, number> = {};
-    for (const [, name, count] of stats.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) {
-      calls[name] = Number(count);
-    }
-    return calls;
-  }
-
-  it('keeps one call under one hash tag, with a TTL while it runs and retainMs after its end', async () => {
-    const probe = client();
-    const store = new RedisCallStore(client(), { keyPrefix: 'app:' });
-    opened.push(store);
-    const callId = newId();
-    const limits = limitsOf({ retainMs: 5000, heartbeatMs: 1000 });
-    await store.create({ callId, name: 'job' }, limits);
-    const release = store.run(
-      callId,
-      () => undefined,
-      () => undefined,
-    );
-    await store.append(callId, [batch(1)]);
-    const keys = ['meta', 'log', 'alive'].map((kind) => `app:{${callId}}:${kind}`);
-    expect((await probe.keys(`app:{${callId}}:*`)).sort()).toEqual([...keys].sort());
-    for (const key of keys) expect(await probe.pttl(key)).toBeGreaterThan(0);
-    await store.append(callId, [{ offset: 2, outcome: 'end' }]);
-    release();
-    expect(await probe.exists(keys[2])).toBe(0);
-    for (const key of keys.slice(0, 2)) {
-      const ttl = await probe.pttl(key);
-      expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(5000);
-    }
-  });
-
-  it('writes the batches of one append in one MULTI', async () => {
-    const probe = client();
-    const store = new RedisCallStore(client());
-    opened.push(store);
-    const callId = newId();
-    await store.create({ callId, name: 'job' }, limitsOf());
-    await store.append(callId, [batch(1)]);
-    await probe.config('RESETSTAT');
-    await store.append(callId, batches(2, 6));
-    const calls = await commandCalls(probe);
-    expect(calls).toMatchObject({ multi: 1, xadd: 5, exec: 1 });
-    // No other command, apart from the probe's own.
-    const others = Object.keys(calls).filter((name) => !['multi', 'xadd', 'exec'].includes(name));
-    expect(others.filter((name) => !['config', 'info'].includes(name))).toEqual([]);
-  });
-
-  it('refuses a key prefix with braces (the call id is the hash tag)', () => {
-    // A client that never connects: the constructor refuses before any use.
-    const idle = new Redis({ lazyConnect: true });
-    expect(() => new RedisCallStore(idle, { keyPrefix: '{app}:' })).toThrow(/braces/);
   });
 });
