@@ -120,7 +120,8 @@ describe('Resumable calls (RedisCallStore, two instances)', () => {
   });
 
   it('a follower on B keeps the call from lingering out on A while the handler says nothing', async () => {
-    const lingerMs = 150;
+    // Reports come every heartbeatMs / 4 = 50 ms: ten per linger, room for a busy machine.
+    const lingerMs = 500;
     await start({ heartbeatMs: 200, resume: { lingerMs } });
     const t = tag();
     const callId = newCallId();
@@ -133,7 +134,7 @@ describe('Resumable calls (RedisCallStore, two instances)', () => {
     first.abort();
     await until(() => a.app.get(CometStreams).size === 0, 5000, 'A to lose its reader');
     // Several lingers long, with nothing new: the follower's reports alone keep the call.
-    await new Promise((resolve) => setTimeout(resolve, 5 * lingerMs));
+    await new Promise((resolve) => setTimeout(resolve, 3 * lingerMs));
     expect(a.probe.signals.get(t)?.aborted).toBe(false);
     release(t, 1);
     await followed.done;
