@@ -72,6 +72,7 @@ export class BlockingReaders {
   constructor(private readonly redis: Redis) {}
 
   async acquire(): Promise<BlockingReader> {
+    if (this.closed) throw new Error('RedisCallStore is closed');
     const idle = this.idle.pop();
     if (idle) return idle;
     const reader: BlockingReader = { connection: duplicateOf(this.redis, 'blocking reader') };
