@@ -104,11 +104,12 @@ export class ResumableRun implements CallSink {
 
   /** A reader wrote up to `offset`: a paused handler may go on. */
   advance(offset: number): void {
+    // A follower elsewhere counts as a reader for the linger, also when it reports no progress
+    // (it waits on a handler that says nothing): its reports are its only sign of presence.
+    if (this.readers.size === 0 && !this.ended) this.lingerIfAlone(true);
     if (offset <= this.progress) return;
     this.progress = offset;
     if (this.paused && this.offset - this.progress < this.settings.maxBatches) this.unpause();
-    // A follower elsewhere counts as a reader for the linger.
-    if (this.readers.size === 0 && !this.ended) this.lingerIfAlone(true);
   }
 
   private lingerIfAlone(restart = false): void {

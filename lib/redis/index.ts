@@ -1,0 +1,2 @@
+export { RedisCallStore } from './redis-call-store';
+export type { RedisCallStoreOptions } from './redis-call-store';

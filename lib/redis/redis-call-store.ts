@@ -1,0 +1,208 @@
+import type { Redis } from 'ioredis';
+import { CallGoneError } from '../resume/call-errors';
+import type {
+  CallLogEntry,
+  CallLogLimits,
+  CallLogRead,
+  CallStore,
+  ResumableCallInfo,
+} from '../resume/call-store';
+import { SIJAX_DEFAULTS } from '../sijax.constants';
+import { BlockingReaders, ControlChannels, warn } from './redis-connections';
+import { RedisFollower } from './redis-follower';
+import {
+  aliveTtlMs,
+  callKeys,
+  CANCEL_MESSAGE,
+  entryFields,
+  entryId,
+  parseEntry,
+  parseMeta,
+  parseProgress,
+  runningTtlMs,
+  type CallKeys,
+  type CallMeta,
+} from './redis-keys';
+
+/** @publicApi */
+export interface RedisCallStoreOptions {
+  /** Starts every key and channel name; no braces (the call id is the hash tag). @default 'sijax:' */
+  keyPrefix?: string;
+}
+
+/**
+ * Resumable calls' logs in Redis (5.0+, streams), shared by every instance of the app: a call
+ * started on one instance can be resumed, attached to or cancelled through any other. Built on
+ * the app's own ioredis client; the store adds a subscriber connection (once a call runs here)
+ * and one blocking connection per call followed here that runs elsewhere (a few are kept idle
+ * for reuse), and `close()` closes only those. Close it after the app (the module does not).
+ *
+ * Per call, all hash-tagged by the call id (one Cluster slot): `<prefix>{id}:meta`, a string
+ * (the call's info and limits as JSON, ~200 bytes); `<prefix>{id}:log`, a stream of at most
+ * `maxBatches` batches plus the terminal entry, each about its JSON's length plus ~20 bytes
+ * (entry ids are the offsets); `<prefix>{id}:alive` while the call runs, and the pub/sub channel
+ * `<prefix>{id}:control`. While the call runs its keys are refreshed every heartbeat, so they
+ * never expire; after the terminal entry (or the running instance's death) they go `retainMs`
+ * later. Use a `maxmemory-policy` that evicts no running log (`noeviction` or `volatile-*`).
+ *
+ * Costs: a batch (or every batch that piled up while the previous append was answered) is one
+ * round trip, MULTI + an XADD each (exact MAXLEN: trims one entry once full) + EXEC; the end
+ * adds two PEXPIREs and a DEL. A running call refreshes its keys once per heartbeat (one
+ * pipeline of three commands). A follower elsewhere costs an XREAD and a PUBLISH (its progress)
+ * per read, and, while the call says nothing, one XREAD timeout and a three-command pipeline
+ * per quarter heartbeat.
+ * @publicApi
+ */
+export class RedisCallStore implements CallStore {
+  private readonly prefix: string;
+  private readonly control: ControlChannels;
+  private readonly readers: BlockingReaders;
+  /** Limits of the calls running here, for their appends and refreshes (the meta has them too). */
+  private readonly limits = new Map<string, CallLogLimits>();
+  private readonly refreshes = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisCallStoreOptions = {},
+  ) {
+    this.prefix = options.keyPrefix ?? 'sijax:';
+    if (/[{}]/.test(this.prefix)) throw new Error('RedisCallStore: keyPrefix must have no braces');
+    this.control = new ControlChannels(redis);
+    this.readers = new BlockingReaders(redis);
+  }
+
+  async create(info: ResumableCallInfo, limits: CallLogLimits): Promise<boolean> {
+    const meta: CallMeta = { info, limits };
+    const { meta: key } = this.keys(info.callId);
+    const json = JSON.stringify(meta);
+    // SET NX: atomic, the id is taken or not. The TTL is refreshed while the call runs.
+    const set = await this.redis.set(key, json, 'PX', runningTtlMs(limits), 'NX');
+    if (set !== 'OK') return false;
+    this.limits.set(info.callId, limits);
+    return true;
+  }
+
+  async info(callId: string): Promise<ResumableCallInfo | undefined> {
+    return (await this.meta(this.keys(callId)))?.info;
+  }
+
+  async append(callId: string, entries: readonly CallLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const keys = this.keys(callId);
+    // Read before any await: the run may let go of the call (run()'s release) in this tick.
+    const limits = this.limits.get(callId) ?? (await this.meta(keys))?.limits;
+    // Unknown or expired: nothing to add to, as in memory.
+    if (!limits) return;
+    const multi = this.redis.multi();
+    for (const entry of entries) {
+      // The terminal entry does not push out the last batch: maxBatches batches stay readable.
+      const keep = entry.outcome ? limits.maxBatches + 1 : limits.maxBatches;
+      multi.xadd(keys.log, 'MAXLEN', '=', keep, entryId(entry.offset), ...entryFields(entry));
+    }
+    if (entries[entries.length - 1].outcome) {
+      multi.pexpire(keys.log, limits.retainMs).pexpire(keys.meta, limits.retainMs).del(keys.alive);
+      this.limits.delete(callId);
+    } else if (entries[0].offset === 1) {
+      // This XADD creates the log: give it a TTL now, should the instance die before a refresh.
+      multi.pexpire(keys.log, runningTtlMs(limits));
+    }
+    for (const [error] of (await multi.exec()) ?? []) if (error) throw error;
+  }
+
+  async read(callId: string, after: number): Promise<CallLogRead> {
+    const { entries, ended } = await this.readLog(this.keys(callId), after);
+    return { entries, ended };
+  }
+
+  async follow(
+    callId: string,
+    after: number,
+    onEntry: (entry: CallLogEntry) => Promise<void> | void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const keys = this.keys(callId);
+    const { meta, entries, ended } = await this.readLog(keys, after);
+    const { heartbeatMs } = meta.limits;
+    const follower = new RedisFollower(
+      this.redis,
+      this.readers,
+      keys,
+      heartbeatMs,
+      after,
+      onEntry,
+      signal,
+    );
+    await follower.follow(entries, ended);
+  }
+
+  async requestCancel(callId: string): Promise<void> {
+    await this.redis.publish(this.keys(callId).control, CANCEL_MESSAGE);
+  }
+
+  run(callId: string, onCancel: () => void, onProgress: (offset: number) => void): () => void {
+    const keys = this.keys(callId);
+    const limits = this.limits.get(callId);
+    const heartbeatMs = limits?.heartbeatMs ?? SIJAX_DEFAULTS.heartbeatMs;
+    const refresh = () => {
+      const pipeline = this.redis.pipeline().set(keys.alive, '1', 'PX', aliveTtlMs(heartbeatMs));
+      if (limits) {
+        const ttl = runningTtlMs(limits);
+        pipeline.pexpire(keys.meta, ttl).pexpire(keys.log, ttl);
+      }
+      pipeline.exec().catch(warn('refresh a running call'));
+    };
+    refresh();
+    const timer = setInterval(refresh, heartbeatMs);
+    timer.unref();
+    this.refreshes.add(timer);
+    const unlisten = this.control.listen(keys.control, (message) => {
+      if (message === CANCEL_MESSAGE) return onCancel();
+      const offset = parseProgress(message);
+      if (offset !== undefined) onProgress(offset);
+    });
+    return () => {
+      // The alive key is left to expire: a terminal entry still on its way deletes it.
+      clearInterval(timer);
+      this.refreshes.delete(timer);
+      unlisten();
+      this.limits.delete(callId);
+    };
+  }
+
+  close(): void {
+    for (const timer of this.refreshes) clearInterval(timer);
+    this.refreshes.clear();
+    this.limits.clear();
+    this.control.close();
+    this.readers.close();
+  }
+
+  private keys(callId: string): CallKeys {
+    return callKeys(this.prefix, callId);
+  }
+
+  private async meta(keys: CallKeys): Promise<CallMeta | undefined> {
+    return parseMeta(await this.redis.get(keys.meta));
+  }
+
+  /** The meta and the entries after `after`, in one round trip; rejects as `read()` does. */
+  private async readLog(keys: CallKeys, after: number): Promise<CallLogRead & { meta: CallMeta }> {
+    const replies = await this.redis
+      .pipeline()
+      .get(keys.meta)
+      .xrange(keys.log, entryId(after + 1), '+')
+      .xrevrange(keys.log, '+', '-', 'COUNT', 1)
+      .exec();
+    const [json, range, last] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    }) as [string | null, [string, string[]][], [string, string[]][]];
+    const meta = parseMeta(json);
+    if (!meta) throw new CallGoneError();
+    const entries = range.map(parseEntry);
+    // The entry right after `after` must still be there (or not written yet).
+    if (entries.length > 0 && entries[0].offset > after + 1) throw new CallGoneError();
+    const ended = last.length > 0 && parseEntry(last[0]).outcome !== undefined;
+    return { meta, entries, ended };
+  }
+}

@@ -1,0 +1,128 @@
+import type { Redis } from 'ioredis';
+import { CallGoneError, CallLostError } from '../resume/call-errors';
+import type { CallLogEntry } from '../resume/call-store';
+import type { BlockingReaders } from './redis-connections';
+import { warn } from './redis-connections';
+import { entryId, followerBlockMs, parseEntry, progressMessage, type CallKeys } from './redis-keys';
+
+/** Most entries one XREAD brings: what a follower holds in memory at once. */
+const READ_COUNT = 100;
+
+const ABORTED = Symbol('aborted');
+
+/**
+ * One `follow()` of a call that runs on another instance: the replay, then XREAD BLOCK on the
+ * log until the terminal entry or the signal. Each entry is handed over once the previous one's
+ * promise resolved (the reader's socket paces the follower). After each handled read, and on
+ * each quiet wake-up, the follower publishes how far it got: the running instance counts it as
+ * a reader (no linger, a paused handler goes on). A quiet wake-up with no alive key means the
+ * running instance died: `CallLostError`.
+ */
+export class RedisFollower {
+  private last: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly readers: BlockingReaders,
+    private readonly keys: CallKeys,
+    private readonly heartbeatMs: number,
+    after: number,
+    private readonly onEntry: (entry: CallLogEntry) => Promise<void> | void,
+    private readonly signal: AbortSignal,
+  ) {
+    this.last = after;
+  }
+
+  async follow(replay: readonly CallLogEntry[], ended: boolean): Promise<void> {
+    if ((await this.take(replay)) || ended || this.signal.aborted) return;
+    // Present from the start, whether or not the replay had something (take() reported it).
+    if (replay.length === 0) this.report();
+    const reader = await this.readers.acquire();
+    let blocked: Promise<unknown> | undefined;
+    try {
+      while (!this.signal.aborted) {
+        const read = reader.connection.xread(
+          'COUNT',
+          READ_COUNT,
+          'BLOCK',
+          followerBlockMs(this.heartbeatMs),
+          'STREAMS',
+          this.keys.log,
+          entryId(this.last),
+        );
+        const reply = await untilAborted(read, this.signal);
+        if (reply === ABORTED) {
+          // Resolve now; the connection goes back to the pool once its XREAD returns.
+          blocked = read.catch(() => undefined);
+          this.readers.unblock(reader);
+          return;
+        }
+        const items = reply?.[0]?.[1] ?? [];
+        if (items.length === 0) await this.checkAlive();
+        else if (await this.take(items.map(parseEntry))) return;
+      }
+    } finally {
+      if (blocked) void blocked.then(() => this.readers.release(reader));
+      else this.readers.release(reader);
+    }
+  }
+
+  /** Hands entries over one by one; true once the terminal entry (or the abort) came. */
+  private async take(entries: readonly CallLogEntry[]): Promise<boolean> {
+    if (entries.length === 0) return false;
+    // Trimmed while this follower lagged: what comes next is no longer in the log.
+    if (entries[0].offset > this.last + 1) throw new CallGoneError();
+    for (const entry of entries) {
+      if (entry.offset <= this.last) continue;
+      await this.onEntry(entry);
+      this.last = entry.offset;
+      if (entry.outcome || this.signal.aborted) break;
+    }
+    this.report();
+    return this.signal.aborted || entries[entries.length - 1].outcome !== undefined;
+  }
+
+  /**
+   * A quiet wake-up: the call must still exist and be alive, unless the terminal entry came
+   * meanwhile (it is appended and the alive key deleted in one MULTI: one or the other shows).
+   */
+  private async checkAlive(): Promise<void> {
+    const replies = await this.redis
+      .pipeline()
+      .exists(this.keys.meta)
+      .exists(this.keys.alive)
+      .xrange(this.keys.log, entryId(this.last + 1), '+', 'COUNT', 1)
+      .exec();
+    const [meta, alive, next] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+    if ((next as unknown[]).length > 0) return;
+    if (meta === 0) throw new CallGoneError();
+    if (alive === 0) throw new CallLostError();
+    this.report();
+  }
+
+  /** Tells the running instance this follower is there, and how far it has read. */
+  private report(): void {
+    this.redis.publish(this.keys.control, progressMessage(this.last)).catch(warn('report'));
+  }
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const abort = () => resolve(ABORTED);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: Error) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,64 @@
+import { Redis } from 'ioredis';
+import { RedisCallStore } from '../../lib/redis';
+import { batch, batches, limitsOf, newId, useRedis } from './store-fixtures';
+
+/** What RedisCallStore does in Redis beyond the contract: its keys, TTLs and round trips. */
+const { client, track } = useRedis();
+
+describe('RedisCallStore keys and round trips', () => {
+  /** Calls of each command since the last CONFIG RESETSTAT. */
+  async function commandCalls(probe: Redis): Promise<Record<string, number>> {
+    const stats = await probe.info('commandstats');
+    const calls: Record<string, number> = {};
+    for (const [, name, count] of stats.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) {
+      calls[name] = Number(count);
+    }
+    return calls;
+  }
+
+  it('keeps one call under one hash tag, with a TTL while it runs and retainMs after its end', async () => {
+    const probe = client();
+    const store = track(new RedisCallStore(client(), { keyPrefix: 'app:' }));
+    const callId = newId();
+    const limits = limitsOf({ retainMs: 5000, heartbeatMs: 1000 });
+    await store.create({ callId, name: 'job' }, limits);
+    const release = store.run(
+      callId,
+      () => undefined,
+      () => undefined,
+    );
+    await store.append(callId, [batch(1)]);
+    const keys = ['meta', 'log', 'alive'].map((kind) => `app:{${callId}}:${kind}`);
+    expect((await probe.keys(`app:{${callId}}:*`)).sort()).toEqual([...keys].sort());
+    for (const key of keys) expect(await probe.pttl(key)).toBeGreaterThan(0);
+    await store.append(callId, [{ offset: 2, outcome: 'end' }]);
+    release();
+    expect(await probe.exists(keys[2])).toBe(0);
+    for (const key of keys.slice(0, 2)) {
+      const ttl = await probe.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(5000);
+    }
+  });
+
+  it('writes the batches of one append in one MULTI', async () => {
+    const probe = client();
+    const store = track(new RedisCallStore(client()));
+    const callId = newId();
+    await store.create({ callId, name: 'job' }, limitsOf());
+    await store.append(callId, [batch(1)]);
+    await probe.config('RESETSTAT');
+    await store.append(callId, batches(2, 6));
+    const calls = await commandCalls(probe);
+    expect(calls).toMatchObject({ multi: 1, xadd: 5, exec: 1 });
+    // No other command, apart from the probe's own.
+    const others = Object.keys(calls).filter((name) => !['multi', 'xadd', 'exec'].includes(name));
+    expect(others.filter((name) => !['config', 'info'].includes(name))).toEqual([]);
+  });
+
+  it('refuses a key prefix with braces (the call id is the hash tag)', () => {
+    // A client that never connects: the constructor refuses before any use.
+    const idle = new Redis({ lazyConnect: true });
+    expect(() => new RedisCallStore(idle, { keyPrefix: '{app}:' })).toThrow(/braces/);
+  });
+});

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RedisCallStore } from '../../lib/redis';
+import type { CallLogEntry, CallLogLimits, CallStore } from '../../lib/resume/call-store';
+import { MemoryCallStore } from '../../lib/resume/memory-call-store';
+import { startRedis, type TestRedis } from '../utils/redis-server';
+
+/** A store under test as one instance sees it; `other` plays an instance that follows. */
+export interface Subject {
+  name: string;
+  stores(): { store: CallStore; other: CallStore };
+  /** Resolves once `run()`'s listening is in place (Redis subscribes asynchronously). */
+  listening(callId: string): Promise<void>;
+  /** Whether a follower can outlive the running instance and tell (not in one process). */
+  remote: boolean;
+}
+
+/** A redis-server for the spec file, clients and stores closed after each test. */
+export interface RedisFixture {
+  client(): Redis;
+  track<T extends CallStore>(store: T): T;
+  subjects: Subject[];
+}
+
+export function useRedis(): RedisFixture {
+  let redis: TestRedis | undefined;
+  const clients: Redis[] = [];
+  const opened: CallStore[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  }, 30_000);
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close?.();
+    for (const made of clients.splice(0)) made.disconnect();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  const client = (): Redis => {
+    const made = redis!.client();
+    clients.push(made);
+    return made;
+  };
+  const track = <T extends CallStore>(store: T): T => {
+    opened.push(store);
+    return store;
+  };
+  const subjects: Subject[] = [
+    {
+      name: 'MemoryCallStore',
+      stores() {
+        const store = track(new MemoryCallStore());
+        return { store, other: store };
+      },
+      listening: async () => undefined,
+      remote: false,
+    },
+    {
+      name: 'RedisCallStore',
+      stores: () => ({
+        store: track(new RedisCallStore(client())),
+        other: track(new RedisCallStore(client())),
+      }),
+      async listening(callId) {
+        const probe = client();
+        const channel = `sijax:{${callId}}:control`;
+        for (;;) {
+          const [, count] = (await probe.pubsub('NUMSUB', channel)) as [string, number];
+          if (count > 0) return;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      },
+      remote: true,
+    },
+  ];
+  return { client, track, subjects };
+}
+
+export const newId = (): string => randomBytes(16).toString('base64url');
+export const limitsOf = (overrides: Partial<CallLogLimits> = {}): CallLogLimits => ({
+  maxBatches: 100,
+  retainMs: 60_000,
+  heartbeatMs: 15_000,
+  ...overrides,
+});
+export const batch = (offset: number): CallLogEntry => ({ offset, json: `[{"n":${offset}}]` });
+export const batches = (from: number, to: number): CallLogEntry[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => batch(from + i));
+export const offsets = (entries: readonly CallLogEntry[]): number[] =>
+  entries.map((entry) => entry.offset);
+/** Rejections, whether the store throws or rejects. */
+export const settle = <T>(work: () => Promise<T> | T): Promise<T> => Promise.resolve().then(work);
+
+/** Polls an async check (no fixed sleeps): every 10 ms until it holds or the time is up. */
+export async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
