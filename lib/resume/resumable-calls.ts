@@ -90,6 +90,11 @@ export class ResumableCalls implements BeforeApplicationShutdown {
     this.remoteReader(callId, name, after, entries, ended, transport, req, res);
   }
 
+  /** Resolves once the call `callId` running here has ended (at once if none does). */
+  settled(callId: string): Promise<void> {
+    return this.runs.get(callId)?.settled ?? Promise.resolve();
+  }
+
   /** Stops the call wherever it runs. */
   async cancel(callId: string): Promise<void> {
     const run = this.runs.get(callId);

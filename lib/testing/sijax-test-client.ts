@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { randomUUID } from 'crypto';
-import { Agent, request, type IncomingHttpHeaders, type Server } from 'http';
+import { randomBytes } from 'crypto';
+import { Agent, request, type ClientRequest, type IncomingHttpHeaders, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import type { SijaxCommand } from '../protocol/commands';
 import {
@@ -10,10 +10,15 @@ import {
   CSRF_HEADER,
   DEFAULT_SIJAX_PATH,
   EVENT_STREAM,
+  FIELD_AFTER,
   FIELD_ARGS,
+  FIELD_ATTACH,
   FIELD_CALL_ID,
+  FIELD_CANCEL,
   FIELD_REQUEST,
+  LAST_EVENT_ID_HEADER,
 } from '../protocol/wire-names';
+import { ResumableCalls } from '../resume/resumable-calls';
 import { CometStreams } from '../transports/comet-streams';
 import { readable } from './readable-commands';
 import { SijaxTestStream } from './sijax-test-stream';
@@ -42,6 +47,9 @@ export interface SijaxTestAnswer {
   headers: IncomingHttpHeaders;
   commands: SijaxCommand[];
 }
+
+/** A call id as the bundled client makes them: 128 random bits, URL-safe. */
+const newCallId = (): string => randomBytes(16).toString('base64url');
 
 /**
  * Calls an app's Sijax functions over real HTTP, as the browser client does, so guards, pipes,
@@ -98,8 +106,9 @@ export class SijaxTestClient {
     args: unknown[] = [],
     options: SijaxTestCallOptions = {},
   ): Promise<SijaxTestAnswer> {
+    const fields = this.callFields(name, args, newCallId(), options);
     return new Promise((resolve, reject) => {
-      const req = this.send(name, args, randomUUID(), 'application/json', options);
+      const req = this.postFields(fields, 'application/json', options.headers);
       req.on('error', reject);
       req.on('response', (res) => {
         let text = '';
@@ -119,20 +128,30 @@ export class SijaxTestClient {
   }
 
   /**
-   * A Comet call: its batches as they arrive (an async iterator with `cancel()`). A return value
-   * is the `return` command of the last batch, as on the wire.
+   * A Comet call: its batches as they arrive (an async iterator with `cancel()`, and `cut()` and
+   * `reconnect()` for resumable calls). A return value is the `return` command of the last batch.
    */
   comet(name: string, args: unknown[] = [], options: SijaxTestCallOptions = {}): SijaxTestStream {
-    const callId = randomUUID();
-    const accept = options.transport === 'iframe' ? 'text/html' : EVENT_STREAM;
-    const headers: Record<string, string> =
-      options.transport === 'iframe' ? { 'Sec-Fetch-Dest': 'iframe' } : {};
-    const req = this.send(name, args, callId, accept, {
-      ...options,
-      headers: { ...headers, ...options.headers },
+    const callId = newCallId();
+    return this.stream(callId, options, this.callFields(name, args, callId, options));
+  }
+
+  /** Follows a resumable call by its id (as a second tab would), after `after` (default 0). */
+  attach(callId: string, options: SijaxTestCallOptions & { after?: number } = {}): SijaxTestStream {
+    const fields = { ...options.data, [FIELD_ATTACH]: callId };
+    return this.stream(callId, options, fields, options.after ?? 0);
+  }
+
+  /** Stops a resumable call by its id, wherever it runs; resolves with the HTTP status. */
+  cancel(callId: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = this.postFields({ [FIELD_CANCEL]: callId }, 'application/json');
+      req.on('error', reject);
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
     });
-    const streams = this.app.get(CometStreams, { strict: false });
-    return new SijaxTestStream(req, callId, () => streams.settled(callId));
   }
 
   /** Lets the connections go, and the port if the client opened it. */
@@ -142,28 +161,68 @@ export class SijaxTestClient {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private send(
+  private callFields(
     name: string,
     args: unknown[],
     callId: string,
-    accept: string,
     options: SijaxTestCallOptions,
-  ) {
-    const body = new URLSearchParams({
+  ): Record<string, string> {
+    return {
       ...options.data,
       [FIELD_REQUEST]: name,
       [FIELD_ARGS]: JSON.stringify(args),
       [FIELD_CALL_ID]: callId,
-    }).toString();
-    const headers: Record<string, string> = {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'Content-Length': String(Buffer.byteLength(body)),
-      Accept: accept,
-      ...this.csrfHeaders(),
-      ...this.options.headers,
-      ...options.headers,
     };
-    const req = request(this.url(), { method: 'POST', headers, agent: this.agent });
+  }
+
+  /** A stream of the call `callId`, which reconnects with `after` as the transport says it. */
+  private stream(
+    callId: string,
+    options: SijaxTestCallOptions,
+    fields: Record<string, string>,
+    firstAfter?: number,
+  ): SijaxTestStream {
+    const iframe = options.transport === 'iframe';
+    const accept = iframe ? 'text/html' : EVENT_STREAM;
+    const streams = this.app.get(CometStreams, { strict: false });
+    const runs = this.app.get(ResumableCalls, { strict: false });
+    const connect = (after = firstAfter): ClientRequest => {
+      const headers: Record<string, string> = { ...options.headers };
+      const posted = { ...fields };
+      if (iframe) headers['Sec-Fetch-Dest'] = 'iframe';
+      if (after !== undefined && iframe) posted[FIELD_AFTER] = String(after);
+      else if (after !== undefined) headers[LAST_EVENT_ID_HEADER] = String(after);
+      return this.postFields(posted, accept, headers);
+    };
+    return new SijaxTestStream(
+      {
+        connect,
+        settled: () =>
+          Promise.all([streams.settled(callId), runs.settled(callId)]).then(() => undefined),
+        cancel: () => this.cancel(callId).then(() => undefined),
+      },
+      callId,
+    );
+  }
+
+  private postFields(
+    fields: Record<string, string>,
+    accept: string,
+    headers: Record<string, string> = {},
+  ): ClientRequest {
+    const body = new URLSearchParams(fields).toString();
+    const req = request(this.url(), {
+      method: 'POST',
+      agent: this.agent,
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Content-Length': String(Buffer.byteLength(body)),
+        Accept: accept,
+        ...this.csrfHeaders(),
+        ...this.options.headers,
+        ...headers,
+      },
+    });
     req.end(body);
     return req;
   }
