@@ -10,6 +10,8 @@ export default tseslint.config(
       'node_modules/**',
       'coverage/**',
       'bench/results/**',
+      // Type-checked in the packaging fixtures, against the installed tarball.
+      'test/packaging/shared/types/**',
       '**/*.js',
       '**/*.mjs',
       '**/*.cjs',

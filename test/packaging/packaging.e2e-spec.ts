@@ -122,6 +122,8 @@ describe('the packed tarball in a CommonJS app on Nest 11 and an ESM app on Nest
           recursive: true,
           filter: (source) => !source.split(sep).includes('node_modules'),
         });
+        // The typed front end's sources, type-checked in each app against its own install.
+        cpSync(join(__dirname, 'shared', 'types'), join(dir, 'types'), { recursive: true });
         const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
         manifest.dependencies['nestjs-sijax'] = `file:${tarball}`;
         writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
@@ -214,6 +216,35 @@ describe('the packed tarball in a CommonJS app on Nest 11 and an ESM app on Nest
         .expect(200)
         .expect('Content-Type', /application\/json/);
       expect(res.body).toEqual([{ type: 'alert', alert: 'Hello Ann' }]);
+    });
+
+    it('runs the testing kit (nestjs-sijax/testing) on an app that only was initialised', async () => {
+      const output = await run(process.execPath, ['self-test.js'], app().dir);
+      expect(JSON.parse(output)).toEqual({
+        listening: false,
+        hello: [{ type: 'alert', alert: 'Hello Ann' }],
+        batches: [
+          [{ type: 'html', selector: '#quick', html: '1 of 2' }],
+          [{ type: 'html', selector: '#quick', html: '2 of 2' }],
+          [{ type: 'return', value: 2 }],
+        ],
+      });
+    });
+
+    it('generates typed calls with the installed bin and type-checks a front end against them', async () => {
+      const dir = app().dir;
+      const bin = join(dir, 'node_modules', '.bin', 'nestjs-sijax');
+      await run(
+        bin,
+        ['types', '--project', 'tsconfig.types.json', '--out', 'types/app-calls.ts'],
+        dir,
+      );
+      const calls = readFileSync(join(dir, 'types', 'app-calls.ts'), 'utf8');
+      expect(calls).toContain(`say_hello: SijaxCallOf<Greeter['hello'], 'sijax'>;`);
+      expect(calls).toContain(`count_down: SijaxCallOf<Greeter['countDown'], 'comet'>;`);
+      // Every right call compiles, every @ts-expect-error line is an error (an unused one fails).
+      const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
+      await run(process.execPath, [tsc, '-p', 'tsconfig.types.json'], dir);
     });
 
     it('serves the installed browser client at /sijax/sijax.js', async () => {

@@ -54,6 +54,15 @@ module.exports = function defineAppModule({ nest, sijax, describe }) {
       }
       gate.finished = true;
     }
+
+    /** Not held: for the testing kit's run in `self-test`. */
+    async *quick(response, n) {
+      for (let step = 1; step <= n; step++) {
+        response.html('#quick', `${step} of ${n}`);
+        yield;
+      }
+      return n;
+    }
   }
   CometHandler()(Counter);
 
