@@ -4,8 +4,10 @@ import { getFormValues } from './form-values';
 import { getCommandProcessor, processCommands, registerCommand } from './process';
 import { FIELD_ARGS, FIELD_REQUEST } from '../lib/protocol/wire-names';
 import { request } from './transport';
+import { upload } from './upload';
 
 export type { AttachOptions } from './comet';
+export type { UploadOptions, UploadProgress } from './upload';
 export type {
   CallContext,
   CallOptions,
@@ -28,6 +30,7 @@ export const Sijax = {
   getCsrfToken,
   request,
   attach,
+  upload,
   processCommands,
   getCommandProcessor,
   registerCommand,
@@ -40,9 +43,23 @@ declare global {
   interface Window {
     Sijax: typeof Sijax;
     sjxComet: typeof sjxComet;
+    /** `UploadResponse.resetForm()` calls `sjxUpload.resetForm(formId)`. */
+    sjxUpload: { resetForm(formId: string): void };
   }
 }
 
 // Globals for pages and for the script chunks of Comet iframes (`window.parent.Sijax`).
 window.Sijax = Sijax;
 window.sjxComet = sjxComet;
+// The original plugin's own, when the page loaded `sijax_upload.js`.
+window.sjxUpload ||= {
+  resetForm: (id) => (document.getElementById(id) as HTMLFormElement | null)?.reset(),
+};
+
+// `<form id="x" data-sijax-upload>` uploads itself when submitted: no inline script needed.
+document.addEventListener('submit', (event) => {
+  const form = event.target as HTMLFormElement;
+  if (event.defaultPrevented || !form.hasAttribute('data-sijax-upload')) return;
+  event.preventDefault();
+  void upload(form);
+});
