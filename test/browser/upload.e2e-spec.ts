@@ -31,6 +31,19 @@ class PageController {
       '<script src="/sijax/sijax.js"></script>'
     );
   }
+
+  /** The same page, with an `sjxUpload` defined before the client (as `sijax_upload.js` does). */
+  @Get('with-original')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  withOriginal() {
+    return this.page().replace('<script src', '<script src="/original-upload.js"></script>$&');
+  }
+
+  @Get('original-upload.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  originalUpload() {
+    return 'var sjxUpload = { resetForm: function (id) { window.resetBy = "original " + id; } };';
+  }
 }
 
 interface Recorded {
@@ -275,5 +288,20 @@ describe('Upload calls from the bundled client (Chromium)', () => {
     ).toBe(0);
     expect(page.url()).toBe(url);
     expect(await page.$$('iframe')).toHaveLength(0);
+  });
+
+  it("leaves the original plugin's sjxUpload in place when the page loaded it", async () => {
+    await page.goto(`${baseUrl(app)}/with-original`);
+    await page.evaluate(() => (window.upload = { progress: [], events: [], seen: [] }));
+    await page.setInputFiles('#photos input[type=file]', {
+      name: 'one.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('first file'),
+    });
+    await startUpload('#photos');
+    expect(await outcome()).toEqual({ value: 10 });
+    expect(await page.evaluate(() => (window as unknown as { resetBy: string }).resetBy)).toBe(
+      'original photos',
+    );
   });
 });
