@@ -230,6 +230,23 @@ describe('Upload calls from the bundled client (Chromium)', () => {
     expect(probe.runs).toBe(0);
   });
 
+  it('abort() while the handler runs cancels it on the server and removes the file', async () => {
+    await page.setInputFiles('#steps input[type=file]', {
+      name: 'small.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('small'),
+    });
+    await startUpload('#steps');
+    await until(() => probe.runs === 1, 5000, 'the handler to start');
+    expect(spooled()).toHaveLength(1);
+    await page.evaluate(() => window.upload.call!.abort());
+    expect(await outcome()).toEqual({ error: { name: 'AbortError', status: 0 } });
+    await until(() => probe.signal?.aborted === true, 5000, 'the cancel');
+    probe.step(1).open();
+    await until(() => probe.finallyRan && spooled().length === 0, 5000, 'the file to go');
+    expect((await recorded()).seen).toEqual([]);
+  });
+
   it('rejects with StreamCutError when the stream is cut before its end; the handler is cancelled', async () => {
     await page.setInputFiles('#steps input[type=file]', {
       name: 'small.txt',
