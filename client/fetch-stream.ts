@@ -8,6 +8,18 @@ import { failWith, readCommands } from './transport';
 import type { SijaxCommand } from './types';
 
 /**
+ * Reads a call's event stream as it arrives (fed text, any cut): each `commands` frame runs at
+ * once, `end` marks the call ended. Shared by the fetch transport and uploads over XHR.
+ */
+export const sseReader = (call: Call): ((text: string) => void) =>
+  sseParser((event) => {
+    if (event.event === SSE_END_EVENT) call.ended = true;
+    else if (event.event === SSE_COMMANDS_EVENT) {
+      processCommands(JSON.parse(event.data) as SijaxCommand[], call.id, Number(event.id));
+    }
+  });
+
+/**
  * The fetch transport of a Comet call: the answer is an event stream read as it arrives, one
  * `commands` frame per batch, `end` last. A refusal comes back as JSON commands, like a regular
  * call's. A stream that stops without `end` (or a lost connection) was cut: `onCut` decides.
@@ -32,18 +44,13 @@ export function fetchStream(
     .then(async (response) => {
       const type = response.headers.get('Content-Type') || '';
       if (!type.startsWith(EVENT_STREAM) || !response.body) {
-        await readCommands(call, response);
+        readCommands(call, response.status, await response.text());
         return call.settle();
       }
       const resumable = response.headers.get(RESUMABLE_HEADER);
       call.resumable = resumable !== null;
       if (resumable) call.heartbeatMs = Number(resumable);
-      const push = sseParser((event) => {
-        if (event.event === SSE_END_EVENT) call.ended = true;
-        else if (event.event === SSE_COMMANDS_EVENT) {
-          processCommands(JSON.parse(event.data) as SijaxCommand[], call.id, Number(event.id));
-        }
-      });
+      const push = sseReader(call);
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       for (;;) {

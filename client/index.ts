@@ -4,6 +4,7 @@ import { getFormValues } from './form-values';
 import { getCommandProcessor, processCommands, registerCommand } from './process';
 import { FIELD_ARGS, FIELD_REQUEST } from '../lib/protocol/wire-names';
 import { request } from './transport';
+import { upload } from './upload';
 
 export type { AttachOptions } from './comet';
 export { createSijaxClient, type SijaxClient } from './typed';
@@ -16,6 +17,7 @@ export type {
   SijaxHandlerCalls,
   SijaxResultOf,
 } from '../lib/protocol/typed-calls';
+export type { UploadOptions, UploadProgress } from './upload';
 export type {
   CallContext,
   CallOptions,
@@ -38,6 +40,7 @@ export const Sijax = {
   getCsrfToken,
   request,
   attach,
+  upload,
   processCommands,
   getCommandProcessor,
   registerCommand,
@@ -50,9 +53,23 @@ declare global {
   interface Window {
     Sijax: typeof Sijax;
     sjxComet: typeof sjxComet;
+    /** `UploadResponse.resetForm()` calls `sjxUpload.resetForm(formId)`. */
+    sjxUpload: { resetForm(formId: string): void };
   }
 }
 
 // Globals for pages and for the script chunks of Comet iframes (`window.parent.Sijax`).
 window.Sijax = Sijax;
 window.sjxComet = sjxComet;
+// The original plugin's own, when the page loaded `sijax_upload.js`.
+window.sjxUpload ||= {
+  resetForm: (id) => (document.getElementById(id) as HTMLFormElement | null)?.reset(),
+};
+
+// `<form id="x" data-sijax-upload>` uploads itself when submitted: no inline script needed.
+document.addEventListener('submit', (event) => {
+  const form = event.target as HTMLFormElement;
+  if (event.defaultPrevented || !form.hasAttribute('data-sijax-upload')) return;
+  event.preventDefault();
+  void upload(form);
+});

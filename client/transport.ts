@@ -23,10 +23,9 @@ export function post(
 
 /**
  * Reads a JSON array of commands: a regular call's answer, or a refusal of any call. Runs them,
- * then fails the call on an HTTP error (unless an error command already did).
+ * then fails the call on an HTTP error (unless an error command already did): throws.
  */
-export async function readCommands(call: Call, response: Response): Promise<void> {
-  const text = await response.text();
+export function readCommands(call: Call, status: number, text: string): void {
   let commands: unknown;
   try {
     commands = JSON.parse(text);
@@ -34,10 +33,11 @@ export async function readCommands(call: Call, response: Response): Promise<void
     // Not JSON (an HTML error page...): reported below with the status.
   }
   const ok = Array.isArray(commands);
+  const success = status > 199 && status < 300;
   if (ok) processCommands(commands as SijaxCommand[], call.id);
-  if (!call.error && !(ok && response.ok)) {
-    const message = response.ok ? 'Invalid Sijax response' : 'HTTP ' + response.status;
-    throw sjxError(message, response.status, response.ok ? 'ParseError' : 'HttpError');
+  if (!call.error && !(ok && success)) {
+    const message = success ? 'Invalid Sijax response' : 'HTTP ' + status;
+    throw sjxError(message, status, success ? 'ParseError' : 'HttpError');
   }
 }
 
@@ -54,7 +54,7 @@ export function request<T = unknown>(
   const controller = new AbortController();
   const [call, handle] = openCall(name, args, options, () => controller.abort());
   post(call, args, 'application/json', controller)
-    .then((response) => readCommands(call, response))
+    .then(async (response) => readCommands(call, response.status, await response.text()))
     .then(() => call.settle(), failWith(call));
   return handle as SijaxCall<T>;
 }

@@ -11,6 +11,7 @@ export {
 export { SijaxResponse } from './response/sijax-response';
 export { CometResponse } from './response/comet-response';
 export { UploadResponse } from './response/upload-response';
+export { uploadFormScript, type UploadFormScriptOptions } from './upload-script';
 export type { SijaxCommand, SijaxErrorCommand, SijaxSetType } from './protocol/commands';
 export { SijaxCancelledError, SijaxError } from './errors';
 export type { SijaxFailure } from './errors/describe-failure';

@@ -4,6 +4,7 @@ import { AdminTasks } from './admin-tasks';
 import { Calculator } from './calculator';
 import { FormHandler } from './form.handler';
 import { Greeter } from './greeter';
+import { ImportHandler } from './import.handler';
 import { JobsService } from './jobs.service';
 import { NoticesHandler } from './notices.handler';
 import { ProgressHandler } from './progress.handler';
@@ -20,6 +21,7 @@ import { ProgressHandler } from './progress.handler';
     FormHandler,
     NoticesHandler,
     AdminTasks,
+    ImportHandler,
   ],
 })
 export class AppModule {}

@@ -22,7 +22,12 @@ import {
 import { UploadResponse } from '../response/upload-response';
 import { SIJAX_DEFAULTS } from '../sijax.constants';
 import { SijaxOptions } from '../sijax-options';
-import { BODY_TOO_LARGE, UPLOAD_ARGS, UPLOAD_NAME_MISMATCH } from '../sijax.messages';
+import {
+  BODY_TOO_LARGE,
+  MULTIPART_TOO_LARGE,
+  UPLOAD_ARGS,
+  UPLOAD_NAME_MISMATCH,
+} from '../sijax.messages';
 import { CometStreams } from '../transports/comet-streams';
 import { readMultipart, type FileLimits } from './body/multipart';
 import { UploadParts } from './body/upload-parts';
@@ -65,6 +70,7 @@ export class UploadRequests {
     const parts = upload.stream ? new UploadParts() : undefined;
     const fields: [string, string][] = [];
     let checked = false;
+    let formFields = 0;
     let started: Promise<void> | undefined;
     const start = () =>
       (started ??= this.start(
@@ -98,7 +104,13 @@ export class UploadRequests {
         req.headers['content-type'] ?? '',
         { bodyLimit: this.options.bodyLimit, maxParts: this.options.maxParts },
         {
-          field: (name, value) => void fields.push([name, value]),
+          field: (name, value) => {
+            if (!SIJAX_FIELDS.has(name) && ++formFields > limits.maxFields)
+              throw new PayloadTooLargeException(
+                MULTIPART_TOO_LARGE(`has more than ${limits.maxFields} fields`),
+              );
+            fields.push([name, value]);
+          },
           file: (part) => {
             check();
             if (!parts) return spool.write(part);
@@ -111,7 +123,8 @@ export class UploadRequests {
             });
           },
         },
-        limits,
+        // The Sijax fields are the protocol's, not the form's: `fields` bounds the form's own.
+        { ...limits, maxFields: limits.maxFields + SIJAX_FIELDS.size },
       );
       check();
       parts?.end();

@@ -4,7 +4,9 @@ import { Test } from '@nestjs/testing';
 import { existsSync, readFileSync } from 'fs';
 import { join, resolve } from 'path';
 import type { Browser, Page } from 'playwright-core';
+import { uploadFormScript } from '../../lib';
 import { FAILURE_ALERT, INVALID_REQUEST_ALERT } from '../../lib/sijax.messages';
+import { RefuseWhenAsked, UploadHandlers, UploadProbe } from '../fixtures/upload-handlers';
 import { testAppModule } from '../fixtures/test-app.module';
 import { baseUrl } from '../utils/http-client';
 import { launchBrowser } from '../utils/browser';
@@ -39,11 +41,26 @@ class OriginalPageController {
     );
   }
 
+  /** A form registered with the Upload plugin, by the script `uploadFormScript()` makes. */
+  @Get('upload')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  uploadPage() {
+    return (
+      '<!doctype html><meta charset="utf-8"><div id="status">-</div>' +
+      '<form id="photos"><input name="title" value="Untitled"><input type="file" name="photo">' +
+      '<button type="submit">Send</button></form>' +
+      '<script src="/original/js/jquery.js"></script><script src="/original/js/sijax.js"></script>' +
+      '<script src="/original/js/sijax_upload.js"></script>' +
+      '<script>Sijax.setRequestUri("/sijax");</script>' +
+      `<script>${uploadFormScript('photos')}</script>`
+    );
+  }
+
   @Get('js/:file')
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   js(@Param('file') file: string) {
     if (file === 'jquery.js') return script(JQUERY);
-    if (file === 'sijax.js' || file === 'sijax_comet.js')
+    if (['sijax.js', 'sijax_comet.js', 'sijax_upload.js'].includes(file))
       return script(join(ORIGINAL_CLIENT, file));
     return '';
   }
@@ -58,7 +75,15 @@ describe('The original Sijax jQuery client (Chromium)', () => {
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [testAppModule({}, { controllers: [OriginalPageController] })],
+      imports: [
+        testAppModule(
+          {},
+          {
+            controllers: [OriginalPageController],
+            providers: [UploadProbe, UploadHandlers, RefuseWhenAsked],
+          },
+        ),
+      ],
     }).compile();
     app = moduleRef.createNestApplication({ forceCloseConnections: true, logger: false });
     await app.listen(0, '127.0.0.1');
@@ -136,5 +161,62 @@ describe('The original Sijax jQuery client (Chromium)', () => {
     );
     expect(alerts).toEqual([INVALID_REQUEST_ALERT]);
     expect(pageErrors).toEqual([]);
+  });
+
+  it("uploads a form through the Upload plugin's iframe: the batches run, resetForm() resets it", async () => {
+    const probe = app.get(UploadProbe);
+    probe.reset();
+    const uploadPage = await browser.newPage();
+    const errors: string[] = [];
+    uploadPage.on('pageerror', (error) => errors.push(error.message));
+    uploadPage.on('dialog', (dialog) => {
+      alerts.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const url = `${baseUrl(app)}/original/upload`;
+    await uploadPage.goto(url);
+    // registerForm made the form post into its iframe, to the upload URL.
+    expect(
+      await uploadPage.$eval('#photos', (form: HTMLFormElement) => ({
+        target: form.target,
+        action: new URL(form.action).pathname + new URL(form.action).search,
+        enctype: form.enctype,
+      })),
+    ).toEqual({
+      target: 'sjxUpload_iframe_photos',
+      action: '/sijax?sijax_rq=photos_upload',
+      enctype: 'multipart/form-data',
+    });
+    await uploadPage.fill('#photos [name=title]', 'Holiday');
+    await uploadPage.setInputFiles('#photos [name=photo]', {
+      name: 'one.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('first file'),
+    });
+    const answer = uploadPage.waitForResponse(
+      (response) => new URL(response.url()).pathname === '/sijax',
+    );
+    await uploadPage.click('#photos [type=submit]');
+    // The handler's html command, then its resetForm() call, ran in the page.
+    await uploadPage.waitForFunction(
+      () =>
+        document.getElementById('status')!.textContent === 'processed one.txt' &&
+        document.querySelector<HTMLInputElement>('#photos [name=title]')!.value === 'Untitled',
+    );
+    expect((await answer).headers()['content-type']).toMatch(/^text\/html/);
+    expect(probe.values).toEqual({ title: 'Holiday' });
+    expect(probe.files.map(({ name, text }) => [name, text])).toEqual([['one.txt', 'first file']]);
+    expect(
+      await uploadPage.$eval(
+        '#photos [name=photo]',
+        (input: HTMLInputElement) => input.files!.length,
+      ),
+    ).toBe(0);
+    // Reset, and prepared again for the next upload.
+    expect(await uploadPage.inputValue('#photos [name=sijax_rq]')).toBe('photos_upload');
+    expect(uploadPage.url()).toBe(url);
+    expect(errors).toEqual([]);
+    expect(alerts).toEqual([]);
+    await uploadPage.close();
   });
 });

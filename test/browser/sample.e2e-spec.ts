@@ -16,7 +16,13 @@ interface BarSample {
 declare global {
   interface Window {
     /** What this spec records inside the page. */
-    sampleSpec: { bar: BarSample[]; activity: string[]; stepsAtError?: number };
+    sampleSpec: {
+      bar: BarSample[];
+      activity: string[];
+      stepsAtError?: number;
+      /** The import's two bars, in the order they changed: which one, its value and max. */
+      bars?: ['upload' | 'rows', number, number][];
+    };
   }
 }
 
@@ -215,6 +221,71 @@ describe('sample app (Chromium)', () => {
     expect(seen[0]).toBe('1 call running: run');
     expect(seen[1]).toBe('2 calls running: run, count_down');
     expect(seen[seen.length - 1]).toBe('Idle');
+  });
+
+  it('imports a CSV: the upload bar moves as the file goes, then the rows bar as the server counts', async () => {
+    const rows = 60_000;
+    let csv = 'name,email\n';
+    for (let i = 1; i <= rows; i++) csv += `Person ${i},person${i}@example.com\n`;
+    // Slow uploads, so that the upload bar has steps to show on a loopback connection.
+    const cdp = await context.newCDPSession(page);
+    const throttle = (uploadThroughput: number) =>
+      cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput,
+      });
+    await cdp.send('Network.enable');
+    await throttle(2 * 1024 * 1024);
+    await recordActivity();
+    await page.evaluate(() => {
+      const bars = (window.sampleSpec.bars = []) as NonNullable<Window['sampleSpec']['bars']>;
+      for (const name of ['upload', 'rows'] as const) {
+        const bar = document.querySelector<HTMLProgressElement>(`#${name}-bar`)!;
+        new MutationObserver(() => bars.push([name, bar.value, bar.max])).observe(bar, {
+          attributes: true,
+        });
+      }
+    });
+    await page.setInputFiles('#import [name=csv]', {
+      name: 'people.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    });
+    await page.click('#import [type=submit]');
+    await waitForText('#import-status', `Imported ${rows} rows`);
+    await throttle(-1);
+    await cdp.detach();
+
+    const bars = (await page.evaluate(() => window.sampleSpec.bars))!;
+    const upload = bars.filter(([name]) => name === 'upload');
+    const uploaded = [...new Set(upload.map(([, value]) => value))].filter((v) => v > 0);
+    // Several steps of the upload, in order, up to the whole body (the file and its framing).
+    expect(uploaded.length).toBeGreaterThanOrEqual(3);
+    expect(uploaded).toEqual([...uploaded].sort((a, b) => a - b));
+    const [, last, max] = upload[upload.length - 1];
+    expect(last).toBe(max);
+    expect(max).toBeGreaterThan(csv.length);
+    // The server's bar moves only once the file is in, through values short of the end.
+    const firstRow = bars.findIndex(([name, value]) => name === 'rows' && value > 0);
+    expect(bars.slice(firstRow).some(([name]) => name === 'upload')).toBe(false);
+    const counted = bars.slice(firstRow).map(([, value]) => value);
+    expect(counted.filter((v) => v < rows).length).toBeGreaterThanOrEqual(3);
+    expect(counted).toEqual([...counted].sort((a, b) => a - b));
+    expect(bars[bars.length - 1]).toEqual(['rows', rows, rows]);
+    expect(await page.textContent('#rows-progress')).toBe(`${rows} of ${rows}`);
+    expect(await page.textContent('#upload-progress')).toBe('100%');
+    // resetForm() cleared the file input; the button is back.
+    expect(await page.$eval('#import [name=csv]', (el: HTMLInputElement) => el.files!.length)).toBe(
+      0,
+    );
+    expect(await page.isEnabled('#import [type=submit]')).toBe(true);
+    await waitForText('#activity', 'Idle');
+    expect(await page.evaluate(() => window.sampleSpec.activity)).toEqual([
+      '1 call running: import_upload',
+      'Idle',
+    ]);
   });
 
   it('says hello in an alert', async () => {

@@ -213,6 +213,27 @@ describe('Upload calls', () => {
     expect(probe.runs).toBe(0);
   });
 
+  it("counts the form's own fields against the fields limit, not the Sijax ones", async () => {
+    await start({ upload: { fields: 1 } });
+    const one = multipart([
+      { name: 'sijax_rq', value: 'photos_upload' },
+      { name: 'sijax_args', value: '["photos"]' },
+      { name: 'sijax_call', value: 'up1' },
+      { name: 'title', value: 'Holiday' },
+      { name: 'photo', filename: 'one.txt', content: 'first file' },
+    ]);
+    const exchange = post(url('photos_upload'), one);
+    expect((await exchange.response).statusCode).toBe(200);
+    expect(probe.values).toEqual({ title: 'Holiday' });
+    const two = one.replace(
+      '\r\nHoliday\r\n',
+      '\r\nHoliday\r\n' +
+        `--${BOUNDARY}\r\n` +
+        'Content-Disposition: form-data; name="tag"\r\n\r\na\r\n',
+    );
+    expect((await post(url('photos_upload'), two).response).statusCode).toBe(413);
+  });
+
   it('runs the guards before a byte is stored', async () => {
     await start();
     probe.refuse = true;

@@ -3,6 +3,7 @@
 import './errors.js';
 import './activity.js';
 import './progress.js';
+import './import.js';
 import './greeting.js';
 import './sum.js';
 import './profile.js';
