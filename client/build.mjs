@@ -12,7 +12,6 @@ const outDir = join(clientDir, '..', 'dist', 'client');
 const require = createRequire(import.meta.url);
 
 const common = {
-  entryPoints: [join(clientDir, 'index.ts')],
   bundle: true,
   minify: true,
   target: 'es2020',
@@ -31,9 +30,10 @@ function writeAtomic(file, contents) {
 
 try {
   mkdirSync(outDir, { recursive: true });
+  // The served file needs the globals only; the ESM entry adds the typed client.
   const outputs = [
-    ['sijax.js', { format: 'iife' }],
-    ['sijax.esm.js', { format: 'esm' }],
+    ['sijax.js', { format: 'iife', entryPoints: [join(clientDir, 'globals.ts')] }],
+    ['sijax.esm.js', { format: 'esm', entryPoints: [join(clientDir, 'index.ts')] }],
   ];
   for (const [name, options] of outputs) {
     const result = await build({ ...common, ...options });

@@ -15,6 +15,8 @@ let requestUri = src.endsWith('/' + CLIENT_FILE_NAME)
   : DEFAULT_SIJAX_PATH;
 let csrfToken: string | undefined;
 let transport: CometTransport = 'iframe';
+// The served client turns warnings on outside production (the server prefixes this flag).
+let warnings = (globalThis as { SIJAX_WARNINGS?: boolean }).SIJAX_WARNINGS === true;
 
 export const setRequestUri = (uri: string): void => {
   requestUri = uri;
@@ -24,9 +26,15 @@ export const getRequestUri = (): string => requestUri;
 
 export const getTransport = (): CometTransport => transport;
 
-/** Page-wide settings: `transport` is how Comet calls stream by default. */
-export function configure(settings: { transport?: CometTransport }): void {
+export const warningsOn = (): boolean => warnings;
+
+/**
+ * Page-wide settings: `transport` is how Comet calls stream by default; `warnings` logs a console
+ * warning when a command's selector matches nothing.
+ */
+export function configure(settings: { transport?: CometTransport; warnings?: boolean }): void {
   if (settings.transport) transport = settings.transport;
+  if (settings.warnings !== undefined) warnings = settings.warnings;
 }
 
 /** `null` clears a token set here, so the meta tag and the cookie are read again. */

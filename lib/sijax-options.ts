@@ -23,6 +23,7 @@ export class SijaxOptions {
   readonly maxParts: number = SIJAX_DEFAULTS.maxParts;
   readonly timeoutMs?: number;
   readonly heartbeatMs: number | false;
+  readonly clientWarnings: boolean;
   readonly csrf: { trustedOrigins: ReadonlySet<string>; token: boolean } | false;
   readonly upload: SijaxUploadLimits;
   readonly resume: {
@@ -43,6 +44,7 @@ export class SijaxOptions {
     this.bodyLimit = options.bodyLimit ?? SIJAX_DEFAULTS.bodyLimit;
     this.timeoutMs = options.timeoutMs;
     this.heartbeatMs = options.heartbeatMs ?? SIJAX_DEFAULTS.heartbeatMs;
+    this.clientWarnings = options.clientWarnings ?? process.env.NODE_ENV !== 'production';
     this.upload = options.upload ?? {};
     const resume = options.resume ?? {};
     this.resume = {

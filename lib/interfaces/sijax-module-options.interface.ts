@@ -51,6 +51,11 @@ export interface SijaxModuleOptions {
   timeoutMs?: number;
   /** No Comet stream stays silent longer than this (ms): a harmless newline is sent; `false` for none. @default 15000 */
   heartbeatMs?: number | false;
+  /**
+   * The served client warns in the console when a command's selector matches nothing.
+   * @default true unless NODE_ENV is 'production'
+   */
+  clientWarnings?: boolean;
   /** Cross-site call protection; `false` turns it off (not recommended). @default {} */
   csrf?: SijaxCsrfOptions | false;
   /** Resumable calls: their store, and how long they linger and are kept. */

@@ -7,11 +7,12 @@ describe('client bundle', () => {
   beforeAll(() => buildClient());
 
   // Both transports took 3.4 KB; resumable calls (reconnect, attach, the watchdog) add 0.7 KB;
-  // uploads (XHR with progress, `data-sijax-upload` forms, `sjxUpload.resetForm`) 0.45 KB.
-  it('is at most 4.5 KB minified and gzipped, with both transports, resumable calls and uploads', () => {
+  // uploads (XHR with progress, `data-sijax-upload` forms, `sjxUpload.resetForm`) 0.45 KB;
+  // selector warnings 0.1 KB. The typed client is in the ESM entry only.
+  it('is at most 5 KB minified and gzipped, with both transports, resumable calls and uploads', () => {
     const gzipped = gzipSync(readFileSync(CLIENT_BUNDLE), { level: 9 }).length;
     console.log(`dist/client/sijax.js: ${gzipped} bytes gzipped`);
-    expect(gzipped).toBeLessThanOrEqual(4.5 * 1024);
+    expect(gzipped).toBeLessThanOrEqual(5 * 1024);
   });
 
   it('has no runtime dependency: one self-contained file, built from relative imports only', () => {

@@ -100,6 +100,21 @@ describe('client commands (Chromium)', () => {
     expect(await page.evaluate(seen)).toEqual([42, undefined]);
   });
 
+  it('warns in the console about a selector that matches nothing, once warnings are on', async () => {
+    const { page, logs } = await harness.open();
+    const run = () =>
+      page.evaluate(() =>
+        window.Sijax.processCommands([
+          { type: 'html', selector: '#typo', html: 'x', setType: 'replace' },
+        ]),
+      );
+    await run();
+    expect(logs.filter((line) => line.includes('#typo'))).toEqual([]);
+    await page.evaluate(() => window.Sijax.configure({ warnings: true }));
+    await run();
+    expect(logs).toContain('Sijax: no element matches #typo');
+  });
+
   it('remove removes every match', async () => {
     const { page } = await harness.open();
     await run(page, [

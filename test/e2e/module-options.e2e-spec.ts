@@ -82,3 +82,23 @@ describe('Two apps with two paths', () => {
     }
   });
 });
+
+describe('clientWarnings', () => {
+  it.each([
+    [undefined, true],
+    [true, true],
+    [false, false],
+  ])(
+    'clientWarnings: %s turns the served client selector warnings on: %s',
+    async (clientWarnings, on) => {
+      // NODE_ENV is 'test' under jest: the default is on, as in development.
+      const app = await startApp([SijaxModule.forRoot({ clientWarnings })]);
+      try {
+        const res = await request(app.getHttpServer()).get('/sijax/sijax.js').expect(200);
+        expect(res.text.startsWith('self.SIJAX_WARNINGS=true;')).toBe(on);
+      } finally {
+        await app.close();
+      }
+    },
+  );
+});
