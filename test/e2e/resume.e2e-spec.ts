@@ -1,55 +1,74 @@
 import type { INestApplication } from '@nestjs/common';
-import { randomBytes } from 'crypto';
-import type { SijaxModuleOptions } from '../../lib';
-import { sseParser } from '../../lib/protocol/sse-frame';
-import type { MemoryCallStore } from '../../lib/resume/memory-call-store';
+import type { Redis } from 'ioredis';
+import type { CallStore, SijaxModuleOptions } from '../../lib';
+import { RedisCallStore } from '../../lib/redis';
 import { SijaxOptions } from '../../lib/sijax-options';
 import { CometStreams } from '../../lib/transports/comet-streams';
 import { ResumableHandlers, ResumeProbe, TagGuard } from '../fixtures/resumable-handlers';
 import { testAppModule } from '../fixtures/test-app.module';
 import { baseUrl, ChunkReader } from '../utils/http-client';
 import { steady, until } from '../utils/latch';
+import { startRedis, type TestRedis } from '../utils/redis-server';
+import { callBody, formBody as body, newCallId, progressOf, sse } from '../utils/resume-exchange';
 import { startApp } from '../utils/test-app';
 
-/** A call id as the bundled client makes them: 128 random bits, base64url. */
-const newCallId = () => randomBytes(16).toString('base64url');
-
-interface Frame {
-  id?: string;
-  event: string;
-  data: string;
+/** Where the logs live: the default store, or Redis (a real server, started for the suite). */
+interface StoreKind {
+  name: string;
+  /** The store for one app, or undefined for the module's default. */
+  make(): CallStore | undefined;
+  setUp(): Promise<void>;
+  tearDown(): Promise<void>;
+  afterEach(): void;
 }
 
-function frames(text: string): Frame[] {
-  const found: Frame[] = [];
-  sseParser((event) => found.push(event))(text);
-  return found;
-}
-
-/** The `#progress` texts and SSE ids of the batches received. */
-function progressOf(text: string): { ids: number[]; steps: string[]; ended: boolean } {
-  const all = frames(text);
-  const batches = all.filter((frame) => frame.event === 'commands');
+function redisKind(): StoreKind {
+  let redis: TestRedis | undefined;
+  const made: { store: RedisCallStore; client: Redis }[] = [];
   return {
-    ids: batches.map((frame) => Number(frame.id)),
-    steps: batches.flatMap((frame) =>
-      (JSON.parse(frame.data) as { selector?: string; html?: string }[])
-        .filter((command) => command.selector === '#progress')
-        .map((command) => command.html!),
-    ),
-    ended: all.some((frame) => frame.event === 'end'),
+    name: 'RedisCallStore',
+    make() {
+      const client = redis!.client();
+      const store = new RedisCallStore(client);
+      made.push({ store, client });
+      return store;
+    },
+    setUp: async () => void (redis = await startRedis()),
+    tearDown: async () => redis?.stop(),
+    afterEach() {
+      for (const { store, client } of made.splice(0)) {
+        void store.close();
+        client.disconnect();
+      }
+    },
   };
 }
 
-describe('Resumable calls (in memory)', () => {
+const memoryKind: StoreKind = {
+  name: 'MemoryCallStore',
+  make: () => undefined,
+  setUp: async () => undefined,
+  tearDown: async () => undefined,
+  afterEach: () => undefined,
+};
+
+describe.each([memoryKind, redisKind()])('Resumable calls ($name)', (kind) => {
   let app: INestApplication;
   let probe: ResumeProbe;
   let url: string;
   let sequence = 0;
 
+  beforeAll(() => kind.setUp(), 30_000);
+  afterAll(() => kind.tearDown());
+
   async function start(options: SijaxModuleOptions = {}): Promise<void> {
+    const store = kind.make();
+    const resume = { ...options.resume, ...(store ? { store } : {}) };
     app = await startApp([
-      testAppModule(options, { providers: [ResumeProbe, ResumableHandlers, TagGuard] }),
+      testAppModule(
+        { ...options, resume },
+        { providers: [ResumeProbe, ResumableHandlers, TagGuard] },
+      ),
     ]);
     probe = app.get(ResumeProbe);
     url = `${baseUrl(app)}/sijax`;
@@ -58,13 +77,10 @@ describe('Resumable calls (in memory)', () => {
   afterEach(async () => {
     probe?.openAll();
     await app?.close();
+    kind.afterEach();
   });
 
   const tag = () => `resume-${++sequence}`;
-  const sse = (extra: Record<string, string> = {}) => ({ Accept: 'text/event-stream', ...extra });
-  const body = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-  const callBody = (callId: string, name: string, args: unknown[]) =>
-    body({ sijax_rq: name, sijax_args: JSON.stringify(args), sijax_call: callId });
 
   /** Opens latches 1..n of `t`. */
   const release = (t: string, upTo: number) => {
@@ -146,8 +162,16 @@ describe('Resumable calls (in memory)', () => {
     );
     await again.done;
     expect(progressOf(again.text)).toMatchObject({ steps: ['2 of 3', '3 of 3'], ended: true });
-    const store = app.get(SijaxOptions).resume.store as MemoryCallStore;
-    await until(() => store.info(callId) === undefined, 5000, 'the log to expire');
+    const store = app.get(SijaxOptions).resume.store;
+    let expired = false;
+    await until(
+      () => {
+        void Promise.resolve(store.info(callId)).then((info) => (expired = info === undefined));
+        return expired;
+      },
+      5000,
+      'the log to expire',
+    );
     const gone = new ChunkReader(
       url,
       callBody(callId, 'resumableProgress', [t, 3]),
