@@ -12,7 +12,7 @@ const CHUNK_END = ');</script>\n';
  * The original pads the first chunk because some browsers buffer ~2 KB of a streamed iframe
  * document before they run it.
  */
-const PADDING = '\n'.repeat(2000);
+const PADDING = /* @__PURE__ */ '\n'.repeat(2000);
 
 export function firstChunkPadding(nonce?: string): string {
   const nonceAttribute = nonce ? ` nonce="${nonce}"` : '';
