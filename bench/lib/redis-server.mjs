@@ -1,7 +1,7 @@
 // The redis-server of the Redis-backed figures: the bench's own, started on a free port in a
 // temporary folder with no persistence (no RDB, no AOF), and stopped (SIGKILL, the folder removed)
 // at the end of the run. As the tests start theirs (test/utils/redis-server.ts).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,12 @@ import path from 'node:path';
 
 /** Debian's package "redis-server"; the Redis figures are skipped, and said so, without it. */
 export const REDIS_SERVER = '/usr/bin/redis-server';
+
+/** `7.0.15`, from `redis-server --version`. */
+function version() {
+  const text = execFileSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' });
+  return /v=(\S+)/.exec(text)?.[1] ?? text.trim();
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -39,7 +45,7 @@ function ready(child, output) {
 }
 
 /**
- * Starts one redis-server; resolves with `{ port, pid, stop() }`, or `{ skipped }` (a reason)
+ * Starts one redis-server; resolves with `{ port, pid, version, stop() }`, or `{ skipped }` (a reason)
  * when there is none to start.
  */
 export async function startRedis() {
@@ -66,7 +72,7 @@ export async function startRedis() {
       }
       rmSync(dir, { recursive: true, force: true });
     };
-    if (await ready(child, () => output)) return { port, pid: child.pid, stop };
+    if (await ready(child, () => output)) return { port, pid: child.pid, version: version(), stop };
     await stop();
   }
   throw new Error(`redis-server did not start:\n${output}`);
