@@ -217,9 +217,10 @@ export function printReport(result, log) {
   const width = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
   log('\nFigures (medians over rounds)');
   for (const [a, b, c] of rows) log(`  ${a.padEnd(width[0])}  ${b.padEnd(width[1])}  ${c}`);
-  log(
-    '\nRatios (a: raw Node; a2: raw Node that also batches, stricter; e: bare Nest, held; c-sse: c over SSE; c-sync: c from a sync generator; c-res: c-sse, resumable; c-redis: c-res on Redis)',
-  );
+  if (Object.keys(ratios).length > 0)
+    log(
+      '\nRatios (a: raw Node; a2: raw Node that also batches, stricter; e: bare Nest, held; c-sse: c over SSE; c-sync: c from a sync generator; c-res: c-sse, resumable; c-redis: c-res on Redis)',
+    );
   for (const [figure, values] of Object.entries(ratios)) {
     const shown = Object.entries(values).filter(([k]) => !SHARE_KEYS.includes(k));
     log(`  ${figure}: ${shown.map(([k, v]) => `${k} = ${fixed(v, 3)}`).join(', ')}`);

@@ -63,7 +63,7 @@ const config = quick
       latency: { streams: 200, ticks: 20, interval: 100, rounds: 3 },
       idle: { streams: 1_000, holdMs: 2_000, rounds: 2 },
       plain: { seconds: 3, rounds: 3, connections: 50 },
-      resumeThroughput: { n: 20_000, rounds: 5 },
+      resumeThroughput: { n: 20_000, rounds: 7 },
       redisLatency: { streams: 200, ticks: 20, interval: 100, rounds: 3 },
       reconnect: { repetitions: 100, rounds: 4 },
     }
@@ -73,7 +73,7 @@ const config = quick
       latency: { streams: 1_000, ticks: 30, interval: 100, rounds: 5 },
       idle: { streams: 10_000, holdMs: 5_000, rounds: 3 },
       plain: { seconds: 10, rounds: 5, connections: 50 },
-      resumeThroughput: { n: 100_000, rounds: 5 },
+      resumeThroughput: { n: 100_000, rounds: 7 },
       redisLatency: { streams: 1_000, ticks: 30, interval: 100, rounds: 5 },
       reconnect: { repetitions: 400, rounds: 4 },
     };
@@ -158,6 +158,16 @@ try {
 }
 
 const figures = {};
+/** Seconds each figure took (its warm-up included), for the result's `meta.figureSeconds`. */
+const figureSeconds = {};
+async function timed(figure, measuring) {
+  const started = Date.now();
+  try {
+    return await measuring;
+  } finally {
+    figureSeconds[figure] = Math.round((Date.now() - started) / 100) / 10;
+  }
+}
 let parity = [];
 let keepAlive = [];
 try {
@@ -189,18 +199,27 @@ try {
   }
   if (only.includes('throughput')) {
     log(`1. Throughput: one stream of ${config.throughput.n} chunks`);
-    figures.throughput = await measureThroughput(streams, { ...config.throughput, log });
+    figures.throughput = await timed(
+      'throughput',
+      measureThroughput(streams, { ...config.throughput, log }),
+    );
   }
   if (only.includes('first-chunk')) {
     log(`2. Time to first chunk: ${config.firstChunk.requests} requests per server, fresh sockets`);
-    figures.firstChunk = await measureFirstChunk(firstChunkStreams, { ...config.firstChunk, log });
+    figures.firstChunk = await timed(
+      'firstChunk',
+      measureFirstChunk(firstChunkStreams, { ...config.firstChunk, log }),
+    );
   }
   if (only.includes('first-chunk-keep-alive')) {
     log(
       `2k. Time to first chunk: ${config.firstChunk.requests} requests per server, one keep-alive connection each`,
     );
     const options = { ...config.firstChunk, keepAlive: true, log };
-    figures.firstChunkKeepAlive = await measureFirstChunk(firstChunkStreams, options);
+    figures.firstChunkKeepAlive = await timed(
+      'firstChunkKeepAlive',
+      measureFirstChunk(firstChunkStreams, options),
+    );
     keepAlive = keepAliveProblems(figures.firstChunkKeepAlive);
     keepAlive.forEach((problem) => log(`WARNING: ${problem}`));
   }
@@ -208,12 +227,15 @@ try {
     const { streams: count, interval } = config.latency;
     log(`3. Yield-to-client latency: ${count} streams, a chunk every ${interval} ms each`);
     const comet = streams.filter(({ key }) => ['raw', 'raw-batched', 'sijax'].includes(key));
-    figures.latency = await measureLatency(comet, { ...config.latency, log });
+    figures.latency = await timed('latency', measureLatency(comet, { ...config.latency, log }));
   }
   if (only.includes('idle')) {
     log(`4. Idle streams: ${config.idle.streams} open, a fresh server per round`);
     const idle = ['raw', 'nest-hold', 'sijax'].map((kind) => ({ key: kind, kind }));
-    figures.idleStreams = await measureIdleStreams(idle, { ...config.idle, log });
+    figures.idleStreams = await timed(
+      'idleStreams',
+      measureIdleStreams(idle, { ...config.idle, log }),
+    );
   }
   if (only.includes('plain')) {
     const { seconds, connections } = config.plain;
@@ -222,7 +244,10 @@ try {
       { key: 'nest', server: servers['nest-post'], path: '/plain' },
       { key: 'sijax', server: servers.sijax, path: '/sijax' },
     ];
-    figures.plainCalls = await measurePlainCalls(targets, { ...config.plain, log });
+    figures.plainCalls = await timed(
+      'plainCalls',
+      measurePlainCalls(targets, { ...config.plain, log }),
+    );
   }
   // 1r: (c-sse) against (c-res) for resume-throughput, (c-res) against (c-redis) for
   // redis-throughput; one figure, the servers in turn, when both are asked for.
@@ -236,7 +261,10 @@ try {
       `1r. Resumable throughput: one stream of ${config.resumeThroughput.n} batches (${resumeTargets.map(({ key }) => key).join(', ')})`,
     );
     const options = { ...config.resumeThroughput, log };
-    figures.resumeThroughput = await measureThroughput(resumeTargets, options);
+    figures.resumeThroughput = await timed(
+      'resumeThroughput',
+      measureThroughput(resumeTargets, options),
+    );
   }
   if (only.includes('redis-latency') && withRedis) {
     const { streams: count, interval } = config.redisLatency;
@@ -244,13 +272,19 @@ try {
       `3r. Yield-to-client latency, resumable on Redis: ${count} streams, a chunk every ${interval} ms each`,
     );
     const targets = resumeStreams.filter(({ key }) => ['sijax-sse', 'sijax-redis'].includes(key));
-    figures.redisLatency = await measureLatency(targets, { ...config.redisLatency, log });
+    figures.redisLatency = await timed(
+      'redisLatency',
+      measureLatency(targets, { ...config.redisLatency, log }),
+    );
   }
   if (only.includes('reconnect')) {
     const { repetitions } = config.reconnect;
     log(`6. Reconnect to the first replayed batch: ${repetitions} cut calls per store`);
     const targets = resumeStreams.filter(({ key }) => ['sijax-res', 'sijax-redis'].includes(key));
-    figures.reconnect = await measureReconnect(targets, { ...config.reconnect, log });
+    figures.reconnect = await timed(
+      'reconnect',
+      measureReconnect(targets, { ...config.reconnect, log }),
+    );
   }
 } finally {
   await Promise.all(Object.values(servers).map((server) => server.stop()));
@@ -270,6 +304,9 @@ if (profileDir) {
 }
 result.meta.loadAverageAtEnd = loadavg()[0];
 result.meta.seconds = Math.round((Date.now() - started) / 1000);
+result.meta.figureSeconds = figureSeconds;
+const perFigure = Object.entries(figureSeconds).map(([figure, seconds]) => `${figure} ${seconds}`);
+log(`\nSeconds per figure: ${perFigure.join(', ')}`);
 log(`\nWrote ${path.relative(ROOT, writeResults(result))} (${result.meta.seconds} s)`);
 const failed = parity.length > 0 || keepAlive.length > 0 || targets.some(({ pass }) => !pass);
 process.exitCode = strict && failed ? 1 : 0;
