@@ -64,7 +64,14 @@ export async function startRedis() {
     output = '';
     child.stdout.setEncoding('utf8').on('data', (text) => (output += text));
     child.stderr.setEncoding('utf8').on('data', (text) => (output += text));
+    // Should the runner die before it stops the server (an uncaught error), the server goes too.
+    const orphaned = () => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', orphaned);
     const stop = async () => {
+      process.off('exit', orphaned);
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGKILL');
