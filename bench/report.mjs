@@ -6,7 +6,8 @@ import { BENCH_DIR } from './lib/processes.mjs';
 // "Raw Node" is (a), as the issue defines it: a raw Node server writing the same script chunks,
 // one `write()` each. (a2) also coalesces the chunks of a tick as this library does: a stricter
 // limit, whose ratios are printed for information. For idle streams (a) and (a2) are the same
-// server (one chunk written, then nothing), so only (a) is run.
+// server (one chunk written, then nothing), so only (a) is run. A target picks its value from the
+// ratios, or, for an absolute one, from the figures (`pick(ratios, figures)`).
 const TARGETS = [
   ['throughput: Comet / raw Node', (r) => r.throughput?.['c/a'], '>=', 0.9],
   ['throughput: Comet / Nest @Sse', (r) => r.throughput?.['c/b1'], '>=', 2],
@@ -32,6 +33,31 @@ const TARGETS = [
   ['RSS per idle stream: Comet / raw Node', (r) => r.idleStreams?.['rss c/a'], '<=', 1.25],
   ['RSS per idle stream: Comet / bare Nest route', (r) => r.idleStreams?.['rss c/e'], '<=', 1],
   ['plain calls: Sijax / Nest @Post', (r) => r.plainCalls?.['sijax/nest'], '>=', 0.95],
+  [
+    'throughput: resumable (memory) / not resumable, SSE',
+    (r) => r.resumeThroughput?.['c-res/c-sse'],
+    '>=',
+    0.9,
+  ],
+  [
+    'throughput: resumable on Redis (batches/s)',
+    (_, f) => f.resumeThroughput?.['sijax-redis']?.median,
+    '>=',
+    100_000,
+  ],
+  ['latency p99: resumable on Redis (ms)', (_, f) => f.redisLatency?.['sijax-redis']?.p99, '<=', 5],
+  [
+    'reconnect to first replayed batch p90: memory (ms)',
+    (_, f) => f.reconnect?.['sijax-res']?.p90,
+    '<=',
+    50,
+  ],
+  [
+    'reconnect to first replayed batch p90: Redis (ms)',
+    (_, f) => f.reconnect?.['sijax-redis']?.p90,
+    '<=',
+    50,
+  ],
 ];
 
 /** Ratio keys holding KiB, not ratios: printed on a line of their own. */
@@ -40,6 +66,10 @@ const SHARE_KEYS = ['rss c-e KiB', 'heap c-e KiB'];
 const ratio = (a, b) => (a !== undefined && b !== undefined ? a / b : undefined);
 const diff = (a, b) => (a !== undefined && b !== undefined ? a - b : undefined);
 const kibDiff = (a, b) => (a !== undefined && b !== undefined ? (a - b) / 1024 : undefined);
+
+/** The keys with a value: the figures of one run pick their servers (`--only`, no redis-server). */
+const defined = (values) =>
+  Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
 
 /** First-chunk differences, the same for both variants of the figure (fresh socket, keep-alive). */
 const firstChunkRatios = (f) => ({
@@ -52,6 +82,7 @@ const firstChunkRatios = (f) => ({
 export function computeRatios(figures) {
   const { throughput: t, firstChunk: f, firstChunkKeepAlive: k } = figures;
   const { latency: l, idleStreams: m, plainCalls: p } = figures;
+  const { resumeThroughput: rt, redisLatency: rl } = figures;
   const ratios = {};
   const a2 = 'raw-batched';
   if (t) {
@@ -93,12 +124,27 @@ export function computeRatios(figures) {
     };
   }
   if (p && !p.skipped) ratios.plainCalls = { 'sijax/nest': ratio(p.sijax?.median, p.nest?.median) };
+  if (rt) {
+    const { 'sijax-sse': sse, 'sijax-res': res, 'sijax-redis': redis } = rt;
+    ratios.resumeThroughput = defined({
+      'c-res/c-sse': ratio(res?.median, sse?.median),
+      'c-redis/c-res': ratio(redis?.median, res?.median),
+      'c-redis/c-sse': ratio(redis?.median, sse?.median),
+    });
+  }
+  if (rl) {
+    const { 'sijax-sse': sse, 'sijax-redis': redis } = rl;
+    ratios.redisLatency = defined({
+      'p50 c-redis-c-sse': diff(redis?.p50, sse?.p50),
+      'p99 c-redis-c-sse': diff(redis?.p99, sse?.p99),
+    });
+  }
   return ratios;
 }
 
-export function checkTargets(ratios) {
+export function checkTargets(ratios, figures = {}) {
   return TARGETS.flatMap(([name, pick, op, limit]) => {
-    const value = pick(ratios);
+    const value = pick(ratios, figures);
     if (value === undefined || Number.isNaN(value)) return [];
     const pass = op === '>=' ? value >= limit : value <= limit;
     return [{ name, value, target: `${op} ${limit}`, pass }];
@@ -108,9 +154,11 @@ export function checkTargets(ratios) {
 const fixed = (value, digits = 2) => (value === undefined ? '-' : value.toFixed(digits));
 const kib = (bytes) => `${fixed(bytes / 1024, 1)} KiB`;
 
-export function printReport({ figures, ratios, targets, parity, keepAlive = [] }, log) {
+export function printReport(result, log) {
+  const { meta, figures, ratios, targets, parity, keepAlive = [], skipped } = result;
   const { throughput: t, firstChunk: f, firstChunkKeepAlive: k } = figures;
   const { latency: l, idleStreams: m, plainCalls: p } = figures;
+  const { resumeThroughput: rt, redisLatency: rl, reconnect: rc } = figures;
   const rows = [];
   const row = (figure, server, value) => rows.push([figure, server, value]);
   const names = {
@@ -122,6 +170,8 @@ export function printReport({ figures, ratios, targets, parity, keepAlive = [] }
     'sijax-sse': '(c-sse) Sijax Comet, SSE',
     'sijax-sync': '(c-sync) Sijax Comet, sync *',
     'nest-hold': '(e) Nest 11, held',
+    'sijax-res': '(c-res) resumable, memory',
+    'sijax-redis': '(c-redis) resumable, Redis',
   };
   for (const [key, v] of Object.entries(t ?? {}))
     row('1 throughput', names[key], `${Math.round(v.median)} chunks/s`);
@@ -152,12 +202,25 @@ export function printReport({ figures, ratios, targets, parity, keepAlive = [] }
         key === 'nest' ? '(d) Nest @Post' : '(d) Sijax call',
         `${Math.round(v.median)} calls/s`,
       );
+  for (const [key, v] of Object.entries(rt ?? {}))
+    row('1r resumable throughput', names[key], `${Math.round(v.median)} batches/s`);
+  const streams = meta?.config?.redisLatency?.streams;
+  for (const [key, v] of Object.entries(rl ?? {})) {
+    const value = `p50 ${fixed(v.p50)} ms, p99 ${fixed(v.p99)} ms (${streams} streams)`;
+    row('3r yield->client, resumable', names[key], value);
+  }
+  for (const [key, v] of Object.entries(rc ?? {})) {
+    const value = `${fixed(v.median, 3)} ms (p90 ${fixed(v.p90, 3)}), ${v.repetitions} cuts`;
+    row('6 reconnect -> replay', names[key], value);
+  }
+  if (skipped?.redis) row('1r 3r 6 (Redis)', '-', `skipped: ${skipped.redis}`);
   const width = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
   log('\nFigures (medians over rounds)');
   for (const [a, b, c] of rows) log(`  ${a.padEnd(width[0])}  ${b.padEnd(width[1])}  ${c}`);
-  log(
-    '\nRatios (a: raw Node; a2: raw Node that also batches, stricter; e: bare Nest, held; c-sse: c over SSE; c-sync: c from a sync generator)',
-  );
+  if (Object.keys(ratios).length > 0)
+    log(
+      '\nRatios (a: raw Node; a2: raw Node that also batches, stricter; e: bare Nest, held; c-sse: c over SSE; c-sync: c from a sync generator; c-res: c-sse, resumable; c-redis: c-res on Redis)',
+    );
   for (const [figure, values] of Object.entries(ratios)) {
     const shown = Object.entries(values).filter(([k]) => !SHARE_KEYS.includes(k));
     log(`  ${figure}: ${shown.map(([k, v]) => `${k} = ${fixed(v, 3)}`).join(', ')}`);
@@ -171,7 +234,8 @@ export function printReport({ figures, ratios, targets, parity, keepAlive = [] }
   if (parity.length) log(`  FAIL  parity with the library's output: ${parity.join('; ')}`);
   if (keepAlive.length) log(`  FAIL  keep-alive connections: ${keepAlive.join('; ')}`);
   for (const { name, value, target, pass } of targets) {
-    log(`  ${pass ? 'PASS' : 'FAIL'}  ${name}: ${fixed(value, 3)} (target ${target})`);
+    const shown = fixed(value, Math.abs(value) >= 1000 ? 0 : 3);
+    log(`  ${pass ? 'PASS' : 'FAIL'}  ${name}: ${shown} (target ${target})`);
   }
 }
 

@@ -1,10 +1,12 @@
 // The benchmark: `npm run bench` (full), `npm run bench -- --quick` (CI). Other flags:
 //   --strict          exit 1 when a target fails (otherwise always 0)
 //   --only=a,b        run some figures: throughput, first-chunk, first-chunk-keep-alive, latency,
-//                     idle, plain
+//                     idle, plain, resume-throughput, redis-throughput, redis-latency, reconnect
 //   --profile[=k,...] run the Sijax server (or the servers named: raw, raw-batched, nest-sse,
-//                     nest12-stream, sijax, nest-post) under --cpu-prof, print where CPU went
-// Every server runs in its own child process; this process is the load generator.
+//                     nest12-stream, sijax, sijax-redis, nest-post) under --cpu-prof, print
+//                     where CPU went
+// Every server runs in its own child process; this process is the load generator. The Redis-backed
+// figures get a redis-server of their own, started here and stopped at the end.
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
@@ -13,6 +15,7 @@ import { measureIdleStreams } from './measure/idle-streams.mjs';
 import { measureLatency } from './measure/latency.mjs';
 import { checkParity } from './measure/parity.mjs';
 import { measurePlainCalls } from './measure/plain-calls.mjs';
+import { measureReconnect } from './measure/reconnect.mjs';
 import { measureThroughput } from './measure/throughput.mjs';
 import { COMET_END, SSE_ACCEPT, SSE_END } from './lib/http-client.mjs';
 import {
@@ -24,6 +27,7 @@ import {
   rerunWithMoreFiles,
   startServer,
 } from './lib/processes.mjs';
+import { startRedis } from './lib/redis-server.mjs';
 import { printProfile, summarizeProfile } from './profile-summary.mjs';
 import { checkTargets, computeRatios, printReport, writeResults } from './report.mjs';
 
@@ -32,7 +36,18 @@ const quick = argv.includes('--quick');
 const strict = argv.includes('--strict');
 const profileArg = argv.find((arg) => arg === '--profile' || arg.startsWith('--profile='));
 const profiled = profileArg ? (profileArg.split('=')[1] ?? 'sijax').split(',') : [];
-const FIGURES = ['throughput', 'first-chunk', 'first-chunk-keep-alive', 'latency', 'idle', 'plain'];
+const FIGURES = [
+  'throughput',
+  'first-chunk',
+  'first-chunk-keep-alive',
+  'latency',
+  'idle',
+  'plain',
+  'resume-throughput',
+  'redis-throughput',
+  'redis-latency',
+  'reconnect',
+];
 const only =
   argv
     .find((arg) => arg.startsWith('--only='))
@@ -48,6 +63,9 @@ const config = quick
       latency: { streams: 200, ticks: 20, interval: 100, rounds: 3 },
       idle: { streams: 1_000, holdMs: 2_000, rounds: 2 },
       plain: { seconds: 3, rounds: 3, connections: 50 },
+      resumeThroughput: { n: 20_000, rounds: 7 },
+      redisLatency: { streams: 200, ticks: 20, interval: 100, rounds: 3 },
+      reconnect: { repetitions: 100, rounds: 4 },
     }
   : {
       throughput: { n: 100_000, rounds: 5 },
@@ -55,6 +73,9 @@ const config = quick
       latency: { streams: 1_000, ticks: 30, interval: 100, rounds: 5 },
       idle: { streams: 10_000, holdMs: 5_000, rounds: 3 },
       plain: { seconds: 10, rounds: 5, connections: 50 },
+      resumeThroughput: { n: 100_000, rounds: 7 },
+      redisLatency: { streams: 1_000, ticks: 30, interval: 100, rounds: 5 },
+      reconnect: { repetitions: 400, rounds: 4 },
     };
 
 const log = (line) => console.log(line);
@@ -75,6 +96,10 @@ ensureBuilt();
 const STREAM_FIGURES = ['throughput', 'first-chunk', 'first-chunk-keep-alive', 'latency'];
 const needsStreams = only.some((name) => STREAM_FIGURES.includes(name));
 if (needsStreams) ensureNest12();
+const RESUME_FIGURES = ['resume-throughput', 'redis-throughput', 'redis-latency', 'reconnect'];
+const REDIS_FIGURES = ['redis-throughput', 'redis-latency', 'reconnect'];
+const needsResume = only.some((name) => RESUME_FIGURES.includes(name));
+const needsRedis = only.some((name) => REDIS_FIGURES.includes(name));
 
 const version = (dir) =>
   JSON.parse(readFileSync(path.join(dir, 'node_modules/@nestjs/core/package.json'), 'utf8'))
@@ -105,20 +130,44 @@ if (meta.loadAverageAtStart > cpus().length / 2) {
 const profileDir = profiled.length
   ? path.join(BENCH_DIR, 'results', `profile-${Date.now()}`)
   : undefined;
+// The Redis-backed figures' redis-server: without one they are skipped, and said so.
+const redis = needsRedis ? await startRedis() : undefined;
+if (redis?.skipped) log(`WARNING: the Redis figures are skipped: ${redis.skipped}`);
+const withRedis = redis !== undefined && !redis.skipped;
+if (withRedis) meta.redis = redis.version;
 const kinds = [
   ...(needsStreams ? ['raw', 'raw-batched', 'nest-sse', 'nest12-stream', 'sijax'] : []),
   ...(only.includes('plain') ? ['sijax', 'nest-post'] : []),
+  ...(needsResume ? ['sijax'] : []),
+  ...(withRedis ? ['sijax-redis'] : []),
 ];
 const servers = {};
-await Promise.all(
-  [...new Set(kinds)].map(async (kind) => {
-    servers[kind] = await startServer(kind, {
-      profileDir: profiled.includes(kind) ? profileDir : undefined,
-    });
-  }),
-);
+try {
+  await Promise.all(
+    [...new Set(kinds)].map(async (kind) => {
+      servers[kind] = await startServer(kind, {
+        profileDir: profiled.includes(kind) ? profileDir : undefined,
+        args: kind === 'sijax-redis' ? [`--redis=${redis.port}`] : [],
+      });
+    }),
+  );
+} catch (error) {
+  await Promise.all(Object.values(servers).map((server) => server.stop()));
+  await redis?.stop?.();
+  throw error;
+}
 
 const figures = {};
+/** Seconds each figure took (its warm-up included), for the result's `meta.figureSeconds`. */
+const figureSeconds = {};
+async function timed(figure, measuring) {
+  const started = Date.now();
+  try {
+    return await measuring;
+  } finally {
+    figureSeconds[figure] = Math.round((Date.now() - started) / 100) / 10;
+  }
+}
 let parity = [];
 let keepAlive = [];
 try {
@@ -133,26 +182,44 @@ try {
     { key: 'sijax-sse', server: servers.sijax, terminator: SSE_END, headers: SSE_ACCEPT },
     { key: 'sijax-sync', server: servers.sijax, terminator: COMET_END, callback: 'stream_sync' },
   ];
+  // (c-res) The same handler again, registered `resumable: true` (`stream_res`), over the fetch
+  // transport, with the default store (memory); (c-redis) the same in the server whose store is a
+  // RedisCallStore. Each stream is a new resumable call: a fresh `sijax_call`.
+  const resumable = { terminator: SSE_END, headers: SSE_ACCEPT, callback: 'stream_res' };
+  const resumeStreams = [
+    { key: 'sijax-sse', server: servers.sijax, terminator: SSE_END, headers: SSE_ACCEPT },
+    { key: 'sijax-res', server: servers.sijax, ...resumable, resumable: true },
+    { key: 'sijax-redis', server: servers['sijax-redis'], ...resumable, resumable: true },
+  ].filter(({ server }) => server);
   // The first chunk's figures leave out (c-sync): one chunk takes the same path either way.
   const firstChunkStreams = streams.filter(({ key }) => key !== 'sijax-sync');
-  if (needsStreams) {
+  if (needsStreams || needsResume) {
     parity = await checkParity(servers);
     parity.forEach((problem) => log(`WARNING: ${problem}`));
   }
   if (only.includes('throughput')) {
     log(`1. Throughput: one stream of ${config.throughput.n} chunks`);
-    figures.throughput = await measureThroughput(streams, { ...config.throughput, log });
+    figures.throughput = await timed(
+      'throughput',
+      measureThroughput(streams, { ...config.throughput, log }),
+    );
   }
   if (only.includes('first-chunk')) {
     log(`2. Time to first chunk: ${config.firstChunk.requests} requests per server, fresh sockets`);
-    figures.firstChunk = await measureFirstChunk(firstChunkStreams, { ...config.firstChunk, log });
+    figures.firstChunk = await timed(
+      'firstChunk',
+      measureFirstChunk(firstChunkStreams, { ...config.firstChunk, log }),
+    );
   }
   if (only.includes('first-chunk-keep-alive')) {
     log(
       `2k. Time to first chunk: ${config.firstChunk.requests} requests per server, one keep-alive connection each`,
     );
     const options = { ...config.firstChunk, keepAlive: true, log };
-    figures.firstChunkKeepAlive = await measureFirstChunk(firstChunkStreams, options);
+    figures.firstChunkKeepAlive = await timed(
+      'firstChunkKeepAlive',
+      measureFirstChunk(firstChunkStreams, options),
+    );
     keepAlive = keepAliveProblems(figures.firstChunkKeepAlive);
     keepAlive.forEach((problem) => log(`WARNING: ${problem}`));
   }
@@ -160,12 +227,15 @@ try {
     const { streams: count, interval } = config.latency;
     log(`3. Yield-to-client latency: ${count} streams, a chunk every ${interval} ms each`);
     const comet = streams.filter(({ key }) => ['raw', 'raw-batched', 'sijax'].includes(key));
-    figures.latency = await measureLatency(comet, { ...config.latency, log });
+    figures.latency = await timed('latency', measureLatency(comet, { ...config.latency, log }));
   }
   if (only.includes('idle')) {
     log(`4. Idle streams: ${config.idle.streams} open, a fresh server per round`);
     const idle = ['raw', 'nest-hold', 'sijax'].map((kind) => ({ key: kind, kind }));
-    figures.idleStreams = await measureIdleStreams(idle, { ...config.idle, log });
+    figures.idleStreams = await timed(
+      'idleStreams',
+      measureIdleStreams(idle, { ...config.idle, log }),
+    );
   }
   if (only.includes('plain')) {
     const { seconds, connections } = config.plain;
@@ -174,15 +244,57 @@ try {
       { key: 'nest', server: servers['nest-post'], path: '/plain' },
       { key: 'sijax', server: servers.sijax, path: '/sijax' },
     ];
-    figures.plainCalls = await measurePlainCalls(targets, { ...config.plain, log });
+    figures.plainCalls = await timed(
+      'plainCalls',
+      measurePlainCalls(targets, { ...config.plain, log }),
+    );
+  }
+  // 1r: (c-sse) against (c-res) for resume-throughput, (c-res) against (c-redis) for
+  // redis-throughput; one figure, the servers in turn, when both are asked for.
+  const resumeKeys = [
+    ...(only.includes('resume-throughput') ? ['sijax-sse', 'sijax-res'] : []),
+    ...(only.includes('redis-throughput') ? ['sijax-res', 'sijax-redis'] : []),
+  ];
+  const resumeTargets = resumeStreams.filter(({ key }) => resumeKeys.includes(key));
+  if (resumeTargets.length > 0) {
+    log(
+      `1r. Resumable throughput: one stream of ${config.resumeThroughput.n} batches (${resumeTargets.map(({ key }) => key).join(', ')})`,
+    );
+    const options = { ...config.resumeThroughput, log };
+    figures.resumeThroughput = await timed(
+      'resumeThroughput',
+      measureThroughput(resumeTargets, options),
+    );
+  }
+  if (only.includes('redis-latency') && withRedis) {
+    const { streams: count, interval } = config.redisLatency;
+    log(
+      `3r. Yield-to-client latency, resumable on Redis: ${count} streams, a chunk every ${interval} ms each`,
+    );
+    const targets = resumeStreams.filter(({ key }) => ['sijax-sse', 'sijax-redis'].includes(key));
+    figures.redisLatency = await timed(
+      'redisLatency',
+      measureLatency(targets, { ...config.redisLatency, log }),
+    );
+  }
+  if (only.includes('reconnect')) {
+    const { repetitions } = config.reconnect;
+    log(`6. Reconnect to the first replayed batch: ${repetitions} cut calls per store`);
+    const targets = resumeStreams.filter(({ key }) => ['sijax-res', 'sijax-redis'].includes(key));
+    figures.reconnect = await timed(
+      'reconnect',
+      measureReconnect(targets, { ...config.reconnect, log }),
+    );
   }
 } finally {
   await Promise.all(Object.values(servers).map((server) => server.stop()));
+  await redis?.stop?.();
 }
 
 const ratios = computeRatios(figures);
-const targets = checkTargets(ratios);
+const targets = checkTargets(ratios, figures);
 const result = { meta, figures, ratios, targets, parity, keepAlive };
+if (redis?.skipped) result.skipped = { redis: redis.skipped };
 printReport(result, log);
 if (profileDir) {
   result.profiles = readdirSync(profileDir).map((file) =>
@@ -192,6 +304,9 @@ if (profileDir) {
 }
 result.meta.loadAverageAtEnd = loadavg()[0];
 result.meta.seconds = Math.round((Date.now() - started) / 1000);
+result.meta.figureSeconds = figureSeconds;
+const perFigure = Object.entries(figureSeconds).map(([figure, seconds]) => `${figure} ${seconds}`);
+log(`\nSeconds per figure: ${perFigure.join(', ')}`);
 log(`\nWrote ${path.relative(ROOT, writeResults(result))} (${result.meta.seconds} s)`);
 const failed = parity.length > 0 || keepAlive.length > 0 || targets.some(({ pass }) => !pass);
 process.exitCode = strict && failed ? 1 : 0;

@@ -1,6 +1,7 @@
 // The load generator's side of a stream: one POST per connection (or, for the keep-alive figure,
 // one connection reused for POST after POST), read off the raw socket, with each chunk recognised
 // by its terminator as the bytes arrive (no HTTP parser in the way).
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
@@ -17,24 +18,33 @@ export const SSE_ACCEPT = { Accept: 'text/event-stream' };
 /** Ends a chunked HTTP body (no payload holds `\r\n`): the Nest @Sse route keeps the connection. */
 const BODY_END = Buffer.from('\r\n0\r\n\r\n');
 
-export function sijaxBody(name, args) {
-  return `sijax_rq=${encodeURIComponent(name)}&sijax_args=${encodeURIComponent(JSON.stringify(args))}`;
+/** A call id as the bundled client makes them: 128 random bits, base64url (22 characters). */
+export const newCallId = () => randomBytes(16).toString('base64url');
+
+/** A call's body; with `callId`, its `sijax_call` (a resumable call needs one). */
+export function sijaxBody(name, args, callId) {
+  const call = callId === undefined ? '' : `&sijax_call=${callId}`;
+  return `sijax_rq=${encodeURIComponent(name)}&sijax_args=${encodeURIComponent(JSON.stringify(args))}${call}`;
 }
 
 /**
  * The stream servers all take `sijax_rq=stream&sijax_args=[mode, n, intervalMs]` at `/sijax`; the
- * Sijax server also has `stream_sync` (a plain generator) under another name.
+ * Sijax server also has `stream_sync` (a plain generator) and `stream_res` (the same handler,
+ * resumable) under other names.
  */
-export const streamBody = (mode, n, interval = 0, callback = 'stream') =>
-  sijaxBody(callback, [mode, n, interval]);
+export const streamBody = (mode, n, interval = 0, callback = 'stream', callId = undefined) =>
+  sijaxBody(callback, [mode, n, interval], callId);
 
 /**
- * What to send a stream target (`{ server, terminator, callback?, headers? }`, as the runner lists
- * them) for one stream: the options of a `StreamExchange` or of `KeepAliveConnection.exchange`.
+ * What to send a stream target (`{ server, terminator, callback?, headers?, resumable? }`, as the
+ * runner lists them) for one stream: the options of a `StreamExchange` or of
+ * `KeepAliveConnection.exchange`. A resumable target's call gets a fresh id (`callId`).
  */
 export function streamRequest(target, mode, n, interval = 0) {
-  const { server, terminator, callback, headers } = target;
-  return { port: server.port, body: streamBody(mode, n, interval, callback), headers, terminator };
+  const { server, terminator, callback, headers, resumable } = target;
+  const callId = resumable ? newCallId() : undefined;
+  const body = streamBody(mode, n, interval, callback, callId);
+  return { port: server.port, body, headers, terminator, callId };
 }
 
 function requestText(port, path, body, headers = {}, keepAlive = false) {

@@ -15,21 +15,24 @@ const SERVERS = {
   'nest-sse': ['servers/nest-sse.mjs'],
   'nest12-stream': ['nest12/stream-server.mjs'],
   sijax: ['servers/sijax.mjs'],
+  // Started with `args: ['--redis=<port>']`, the port of the bench's redis-server.
+  'sijax-redis': ['servers/sijax.mjs'],
   'nest-post': ['servers/nest-post.mjs'],
   'nest-hold': ['servers/nest-hold.mjs'],
 };
 
 /**
  * Starts one server in its own process (`--expose-gc`, and `--cpu-prof` into `profileDir` if
- * given). Resolves once it listens, with its port and `call(cmd, arg)` for its control channel.
+ * given; `args` after its own). Resolves once it listens, with its port and `call(cmd, arg)` for
+ * its control channel.
  */
-export async function startServer(kind, { profileDir } = {}) {
+export async function startServer(kind, { profileDir, args: extra = [] } = {}) {
   const flags = ['--expose-gc'];
   if (profileDir) {
     flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${kind}.cpuprofile`);
   }
   const [file, ...args] = SERVERS[kind];
-  const child = spawn(process.execPath, [...flags, path.join(BENCH_DIR, file), ...args], {
+  const child = spawn(process.execPath, [...flags, path.join(BENCH_DIR, file), ...args, ...extra], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -1,17 +1,18 @@
 // Figure 3: with `streams` streams open, each handler sends a chunk every `interval` ms stamped
 // with the wall clock (`performance.timeOrigin + performance.now()`, shared by the processes of
 // one machine); the client subtracts it from the arrival time. Ticks start together, once every
-// stream is open (the runner opens the server's 'go' gate), each at a random phase.
+// stream is open (the runner opens the server's 'go' gate), each at a random phase. A chunk ends
+// with its target's terminator (a script chunk's or an SSE commands frame's); the stamp is the
+// number after the last `STAMP` before it (in a script chunk its `<` is escaped, which
+// `parseFloat` stops at as it stops at `<`).
 import { performance } from 'node:perf_hooks';
-import { StreamExchange, openMany, streamBody } from '../lib/http-client.mjs';
+import { StreamExchange, openMany, streamRequest } from '../lib/http-client.mjs';
 import { median, percentile } from '../lib/stats.mjs';
 import { STAMP } from '../servers/shared.mjs';
 
-const END = ');</script>\n';
-
-async function latencyRound(server, { streams, ticks, interval }) {
+async function latencyRound(target, { streams, ticks, interval }) {
   const delays = [];
-  const body = streamBody('latency', ticks, interval);
+  const END = target.terminator.toString('latin1');
   const open = () => {
     let pending = '';
     const onData = (data, time) => {
@@ -23,22 +24,26 @@ async function latencyRound(server, { streams, ticks, interval }) {
         pending = pending.slice(end + END.length);
       }
     };
-    return new StreamExchange({ port: server.port, body, onData });
+    // A resumable target's streams get a call id each.
+    return new StreamExchange({ ...streamRequest(target, 'latency', ticks, interval), onData });
   };
   const exchanges = await openMany(streams, 200, open);
-  await server.call('open', 'go');
+  await target.server.call('open', 'go');
   await Promise.all(exchanges.map((exchange) => exchange.done));
   exchanges.forEach((exchange) => exchange.check(ticks + 1));
   return { p50: percentile(delays, 50), p99: percentile(delays, 99), count: delays.length };
 }
 
-/** Returns `{ [key]: { p50, p99, rounds: [{ p50, p99, count }] } }`, medians over rounds. */
+/**
+ * `targets`: `{ key, server, terminator, callback?, headers?, resumable? }`. Returns `{ [key]: {
+ * p50, p99, rounds: [{ p50, p99, count }] } }`, medians over rounds.
+ */
 export async function measureLatency(targets, options) {
   const { rounds, log } = options;
   const results = Object.fromEntries(targets.map(({ key }) => [key, []]));
-  for (const { server } of targets) await latencyRound(server, { ...options, ticks: 3 });
+  for (const target of targets) await latencyRound(target, { ...options, ticks: 3 });
   for (let r = 1; r <= rounds; r++) {
-    for (const { key, server } of targets) results[key].push(await latencyRound(server, options));
+    for (const target of targets) results[target.key].push(await latencyRound(target, options));
     const line = targets.map(({ key }) => {
       const { p50, p99 } = results[key].at(-1);
       return `${key} p50 ${p50.toFixed(2)} / p99 ${p99.toFixed(2)} ms`;

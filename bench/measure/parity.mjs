@@ -2,9 +2,11 @@
 // and Nest 12 servers carry a copy of the library's chunk format, so a change in `lib/` would
 // otherwise go unnoticed. The library's own variants are checked against its iframe answer too:
 // the plain generator (c-sync) sends the same bytes, and the event stream (c-sse) the same
-// commands, one `commands` frame per batch with increasing ids, then the `end` frame.
+// commands, one `commands` frame per batch with increasing ids, then the `end` frame. The resumable
+// registration of the same handler (c-res, and c-redis on Redis) sends the event stream's very
+// bytes, and says in its head that it is resumable.
 import { request } from 'node:http';
-import { SSE_ACCEPT, streamBody } from '../lib/http-client.mjs';
+import { SSE_ACCEPT, newCallId, streamBody } from '../lib/http-client.mjs';
 
 function fetchBody(port, body, headers = {}) {
   return new Promise((resolve, reject) => {
@@ -85,6 +87,20 @@ export async function checkParity(servers) {
   const events = await fetchBody(servers.sijax.port, body, SSE_ACCEPT);
   const sseDiffers = sseProblem(events, cometBatches(reference.text));
   if (sseDiffers) problems.push(`sijax-sse: ${sseDiffers}`);
+  for (const [key, server] of [
+    ['sijax-res', servers.sijax],
+    ['sijax-redis', servers['sijax-redis']],
+  ]) {
+    if (!server) continue;
+    const resumableBody = streamBody('throughput', 3, 0, 'stream_res', newCallId());
+    const resumed = await fetchBody(server.port, resumableBody, SSE_ACCEPT);
+    if (resumed.status !== 200) problems.push(`${key}: HTTP ${resumed.status}`);
+    else if (resumed.text !== events.text) {
+      problems.push(`${key}: the resumable call does not send what (c-sse) sends`);
+    } else if (resumed.headers['x-sijax-resumable'] === undefined) {
+      problems.push(`${key}: the head does not say X-Sijax-Resumable`);
+    }
+  }
   for (const key of ['raw', 'raw-batched', 'nest12-stream']) {
     if (!servers[key]) continue;
     const { status, text } = await fetchBody(servers[key].port, body);

@@ -139,11 +139,15 @@ function control(cmd, arg) {
   }
 }
 
-/** Tells the runner which port `server` (a listening `http.Server`) took, then obeys it. */
-export function reportReady(kind, server) {
-  process.on('message', ({ id, cmd, arg }) => {
+/**
+ * Tells the runner which port `server` (a listening `http.Server`) took, then obeys it. `extra`:
+ * commands of this server's own, `{ [cmd]: (arg) => result }`; a result may be a promise.
+ */
+export function reportReady(kind, server, extra = {}) {
+  process.on('message', async ({ id, cmd, arg }) => {
     try {
-      process.send({ id, result: control(cmd, arg) });
+      const result = Object.hasOwn(extra, cmd) ? await extra[cmd](arg) : control(cmd, arg);
+      process.send({ id, result });
     } catch (error) {
       process.send({ id, error: String(error) });
     }
