@@ -1,6 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { spawn, type ChildProcess } from 'child_process';
-import { existsSync } from 'fs';
+import type { ChildProcess } from 'child_process';
 import { join } from 'path';
 import { SijaxCancelledError } from '../../lib';
 import { CometStreams } from '../../lib/transports/comet-streams';
@@ -11,6 +10,7 @@ import {
   lifecycleModule,
   watchExchanges,
 } from '../fixtures/lifecycle-handlers';
+import { assertBuiltLib, childPort, killChild, runChild } from '../utils/child-app';
 import { baseUrl, ChunkReader, parseChunks, sijaxBody } from '../utils/http-client';
 import { Latch, until } from '../utils/latch';
 import { startApp } from '../utils/test-app';
@@ -135,53 +135,17 @@ describe('Graceful shutdown with open Comet streams', () => {
 
 const PLATFORM = (globalThis as { SIJAX_PLATFORM?: string }).SIJAX_PLATFORM ?? 'express';
 const SHUTDOWN_APP = join(__dirname, '..', 'fixtures', 'shutdown-app.js');
-const BUILT_LIB = join(__dirname, '..', '..', 'dist', 'lib', 'index.js');
-
-/** The child's stdout as JSON lines, and its exit. */
-function runChild(): {
-  child: ChildProcess;
-  messages: Record<string, unknown>[];
-  stderr: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-} {
-  const child = spawn(process.execPath, [SHUTDOWN_APP], {
-    env: { ...process.env, SIJAX_PLATFORM: PLATFORM, NODE_NO_WARNINGS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const messages: Record<string, unknown>[] = [];
-  const stderr: string[] = [];
-  let partial = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) if (line.startsWith('{')) messages.push(JSON.parse(line));
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>(
-    (resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  return { child, messages, stderr, exited };
-}
 
 describe('SIGTERM to a real app process', () => {
   let child: ChildProcess | undefined;
 
-  afterEach(() => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  afterEach(() => killChild(child));
 
   it('ends the open stream with a 503 chunk, runs the handler’s finally and exits 0 within 5 s', async () => {
-    if (!existsSync(BUILT_LIB)) {
-      throw new Error(`${BUILT_LIB} is missing: run "npm run build:lib" first (npm test does)`);
-    }
-    const run = runChild();
+    assertBuiltLib();
+    const run = runChild(SHUTDOWN_APP, { SIJAX_PLATFORM: PLATFORM });
     child = run.child;
-    const failed = run.exited.then(({ code, signal }) => {
-      throw new Error(`app exited early (${code ?? signal}): ${run.stderr.join('')}`);
-    });
-    failed.catch(() => undefined);
-    await Promise.race([until(() => run.messages.some((m) => 'port' in m), 15_000), failed]);
-    const { port } = run.messages.find((m) => 'port' in m) as { port: number };
+    const port = await childPort(run);
 
     const reader = new ChunkReader(`http://127.0.0.1:${port}/sijax`, sijaxBody('forever'));
     await reader.waitFor((text) => parseChunks(text).length >= 1);

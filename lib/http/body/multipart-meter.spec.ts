@@ -5,8 +5,8 @@ const field = (name: string, value: string) =>
   part(`Content-Disposition: form-data; name="${name}"`, value);
 
 /** Feeds `body` in pieces of `size` bytes; the verdict of the first piece that is not ok. */
-function meter(body: string, size: number, maxHeader = 64, maxContent = 1000) {
-  const m = new MultipartMeter('b', maxHeader, maxContent);
+function meter(body: string, size: number, maxHeader = 64, maxContent = 1000, boundary = 'b') {
+  const m = new MultipartMeter(boundary, maxHeader, maxContent);
   const bytes = Buffer.from(body, 'latin1');
   let verdict: MeterVerdict = 'ok';
   for (let i = 0; i < bytes.length && verdict === 'ok'; i += size) {
@@ -77,6 +77,19 @@ describe('MultipartMeter', () => {
     expect(measure(field('a', 'x'.repeat(11)) + '--b--', 64, 10).verdict).toBe('body-too-large');
     expect(measure('p'.repeat(11) + '\r\n--b--', 64, 10).verdict).toBe('body-too-large');
     expect(measure('--b--\r\n' + 'e'.repeat(11), 64, 10).verdict).toBe('body-too-large');
+  });
+
+  it('finds a long boundary and a header end split anywhere across chunks', () => {
+    const boundary = 'sijaxBoundary0123456789';
+    const body =
+      `preamble\r\n--${boundary}\r\nContent-Disposition: form-data; name="a"\r\n\r\n` +
+      `one\r\n--${boundary}x\r\n--${boundary}\r\nX: y\r\n\r\n\r\n--${boundary}--\r\nend`;
+    // Content: the preamble, "one", the empty body and the epilogue. What follows a delimiter up
+    // to its CRLF ("x") begins a header block, as busboy reads it.
+    const content = 'preamble'.length + 'one'.length + '\r\nend'.length;
+    for (let size = 1; size <= body.length; size++) {
+      expect(meter(body, size, 64, 1000, boundary)).toEqual({ verdict: 'ok', content });
+    }
   });
 
   it('stays linear on a MiB of tiny parts and of unfinished headers', () => {

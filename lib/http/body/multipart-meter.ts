@@ -33,15 +33,17 @@ export class MultipartMeter {
   /** Classifies the next chunk of the body. */
   feed(chunk: Buffer): MeterVerdict {
     if (this.closed) return this.count(0, 0, chunk.length); // the epilogue
-    const data = Buffer.concat([this.carry, chunk]);
+    // The carry and the chunk are read as one, without copying the chunk: this runs per chunk.
+    const data = new JoinedBytes(this.carry, chunk);
     const base = this.carryStart;
     let pos = 0;
     for (;;) {
-      const next = data.indexOf(this.delimiter, pos);
+      const next = data.indexOf(this.delimiter, pos, data.length);
       if (this.headerStart >= 0) {
         const limit = next < 0 ? data.length : next;
         // Searched up to the next delimiter only, so a run of short parts stays linear.
-        const end = data.subarray(pos, limit).indexOf(HEADER_END);
+        const found = data.indexOf(HEADER_END, pos, limit);
+        const end = found < 0 ? -1 : found - pos;
         const size = base + (end < 0 ? limit : pos + end) - this.headerStart;
         // With no end in sight yet, its last 3 bytes may still start the CRLFCRLF.
         if (size > this.maxHeaderSize + (end < 0 && next < 0 ? 3 : 0)) return 'header-too-large';
@@ -60,7 +62,7 @@ export class MultipartMeter {
       if (verdict !== 'ok') return verdict;
       // Too early to tell a closing delimiter: look at it again with the next chunk.
       if (after + 2 > data.length) return this.keep(data, base, next);
-      if (data[after] === DASH && data[after + 1] === DASH) {
+      if (data.at(after) === DASH && data.at(after + 1) === DASH) {
         this.closed = true; // busboy ignores the rest
         return this.count(base, after + 2, data.length);
       }
@@ -70,7 +72,7 @@ export class MultipartMeter {
   }
 
   /** Where the bytes that may begin a delimiter (or a header end) across chunks start. */
-  private tailStart(data: Buffer, pos: number): number {
+  private tailStart(data: JoinedBytes, pos: number): number {
     return Math.max(pos, data.length - (this.delimiter.length - 1));
   }
 
@@ -80,9 +82,60 @@ export class MultipartMeter {
     return this.contentBytes > this.maxContentBytes ? 'body-too-large' : 'ok';
   }
 
-  private keep(data: Buffer, base: number, from: number): MeterVerdict {
-    this.carry = Buffer.from(data.subarray(from)); // a copy: do not pin the whole chunk
+  private keep(data: JoinedBytes, base: number, from: number): MeterVerdict {
+    this.carry = data.copyFrom(from); // a copy: do not pin the whole chunk
     this.carryStart = base + from;
     return 'ok';
+  }
+}
+
+/**
+ * A few carried bytes followed by a chunk, read as one buffer. The carry is always short (under
+ * a delimiter and two bytes), so what is copied per chunk is too.
+ */
+class JoinedBytes {
+  readonly length: number;
+
+  constructor(
+    private readonly head: Buffer,
+    private readonly tail: Buffer,
+  ) {
+    this.length = head.length + tail.length;
+  }
+
+  at(index: number): number | undefined {
+    const split = this.head.length;
+    return index < split ? this.head[index] : this.tail[index - split];
+  }
+
+  /** Where `needle` first lies wholly inside [from, to), or -1. */
+  indexOf(needle: Buffer, from: number, to: number): number {
+    const split = this.head.length;
+    if (from < split) {
+      // A match that starts in the head ends within the tail's first needle.length - 1 bytes.
+      const seam = Buffer.concat([
+        this.head.subarray(from),
+        this.tail.subarray(0, needle.length - 1),
+      ]);
+      const found = seam.indexOf(needle);
+      // The first match in the seam is the first of all; past `to`, so is every later one.
+      if (found >= 0) return from + found + needle.length <= to ? from + found : -1;
+    }
+    const start = Math.max(from - split, 0);
+    const end = to - split;
+    if (end - start < needle.length) return -1;
+    const found =
+      end === this.tail.length
+        ? this.tail.indexOf(needle, start)
+        : this.tail.subarray(start, end).indexOf(needle);
+    if (found < 0) return -1;
+    return split + (end === this.tail.length ? found : start + found);
+  }
+
+  /** A copy of the bytes from `from` on (few: see the class comment). */
+  copyFrom(from: number): Buffer {
+    const split = this.head.length;
+    if (from >= split) return Buffer.from(this.tail.subarray(from - split));
+    return Buffer.concat([this.head.subarray(from), this.tail]);
   }
 }
