@@ -7,6 +7,9 @@ import { createSampleApp } from '../../sample/sample-app';
 import { buildClient, launchBrowser } from '../utils/browser';
 import { until } from '../utils/latch';
 
+const VIEWPORT = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
 /** A value of `#bar` as the page saw it change, and whether `#status` said Done then. */
 interface BarSample {
   value: number;
@@ -22,6 +25,8 @@ declare global {
       stepsAtError?: number;
       /** The import's two bars, in the order they changed: which one, its value and max. */
       bars?: ['upload' | 'rows', number, number][];
+      /** Each notice's text, when it showed and when it went (performance.now()). */
+      notices?: { text: string; shown: number; gone?: number }[];
     };
   }
 }
@@ -43,16 +48,8 @@ describe('sample app (Chromium)', () => {
     await app.listen(0, '127.0.0.1');
     jobs = app.get(JobsService);
     browser = await launchBrowser();
-    context = await browser.newContext();
-    page = await context.newPage();
-    // Below jest's timeout, so that a failure names what it waited for.
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    // Console errors too: a CSP violation, or an error the page failed to handle, logs one.
-    page.on('console', (message) => {
-      if (message.type() === 'error')
-        pageErrors.push(`${message.text()} (${message.location().url})`);
-    });
+    context = await browser.newContext({ viewport: VIEWPORT });
+    page = await openPage();
     pageResponse = await page.goto(await app.getUrl());
   }, 60_000);
 
@@ -65,11 +62,24 @@ describe('sample app (Chromium)', () => {
 
   afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
 
-  /** Takes the console errors Chromium logs for a refused request (`status of 403`) as expected. */
-  function expectRefusalLogged(): void {
-    const refusals = pageErrors.filter((text) => /status of 403/.test(text));
-    expect(refusals.length).toBeGreaterThan(0);
-    pageErrors.splice(0, pageErrors.length, ...pageErrors.filter((t) => !refusals.includes(t)));
+  /** A new tab whose uncaught errors and console errors (a CSP violation…) fail the test. */
+  async function openPage(): Promise<Page> {
+    const tab = await context.newPage();
+    // Below jest's timeout, so that a failure names what it waited for.
+    tab.setDefaultTimeout(10_000);
+    tab.on('pageerror', (error) => pageErrors.push(error.message));
+    tab.on('console', (message) => {
+      if (message.type() === 'error')
+        pageErrors.push(`${message.text()} (${message.location().url})`);
+    });
+    return tab;
+  }
+
+  /** Takes the console errors Chromium logs for what `pattern` matches (`status of 403`) as expected. */
+  function expectLogged(pattern: RegExp): void {
+    const expected = pageErrors.filter((text) => pattern.test(text));
+    expect(expected.length).toBeGreaterThan(0);
+    pageErrors.splice(0, pageErrors.length, ...pageErrors.filter((t) => !expected.includes(t)));
   }
 
   /** Clicks `selector` and returns the text of the alert it leads to. */
@@ -86,16 +96,23 @@ describe('sample app (Chromium)', () => {
   }
 
   /** Waits until `selector`'s text is `text`. */
-  async function waitForText(selector: string, text: string): Promise<void> {
-    await page.waitForFunction(
+  async function waitForText(selector: string, text: string, on = page): Promise<void> {
+    await on.waitForFunction(
       ([sel, expected]) => document.querySelector(sel)?.textContent === expected,
       [selector, text] as const,
     );
   }
 
+  /** The error slot of each card that shows one: `{card id: text}`. */
+  function cardErrors(on = page): Promise<Record<string, string>> {
+    return on.$$eval('.card-error:not([hidden])', (slots) =>
+      Object.fromEntries(slots.map((slot) => [slot.closest('.card')!.id, slot.textContent])),
+    );
+  }
+
   /** Records every text of the `#activity` status line from now on, in `sampleSpec.activity`. */
-  async function recordActivity(): Promise<void> {
-    await page.evaluate(() => {
+  async function recordActivity(on = page): Promise<void> {
+    await on.evaluate(() => {
       const observing = window.sampleSpec !== undefined;
       window.sampleSpec = { bar: [], activity: [] };
       if (observing) return;
@@ -130,7 +147,7 @@ describe('sample app (Chromium)', () => {
       return response.status;
     });
     expect(status).toBe(403);
-    expectRefusalLogged();
+    expectLogged(/status of 403/);
   });
 
   it('streams the progress of the long task, step by step, through compression', async () => {
@@ -183,10 +200,13 @@ describe('sample app (Chromium)', () => {
 
     await page.click('#cancel');
     await waitForText('#status', 'Cancelled');
+    // `sijax:done` ends an aborted call too: the events line is idle again.
     await waitForText('#activity', 'Idle');
     expect(await page.isEnabled('#start')).toBe(true);
     expect(await page.isEnabled('#cancel')).toBe(false);
     expect(await page.$$('iframe')).toHaveLength(0);
+    // A cancel is no error: no card shows one.
+    expect(await cardErrors()).toEqual({});
 
     // The handler's `finally` ran: the job has ended, short of its 10 steps, and the step it was
     // in was cut short by `response.signal` rather than run to its end.
@@ -221,6 +241,10 @@ describe('sample app (Chromium)', () => {
     expect(seen[0]).toBe('1 call running: run');
     expect(seen[1]).toBe('2 calls running: run, count_down');
     expect(seen[seen.length - 1]).toBe('Idle');
+    // The latest events, newest first.
+    expect(
+      await page.$$eval('#event-log li', (items) => items.map((li) => li.textContent)),
+    ).toEqual(expect.arrayContaining(['sijax:done count_down, ok', 'sijax:done run, ok']));
   });
 
   it('imports a CSV: the upload bar moves as the file goes, then the rows bar as the server counts', async () => {
@@ -299,7 +323,7 @@ describe('sample app (Chromium)', () => {
     await waitForText('#count', 'Liftoff!');
   });
 
-  it('shows the value a handler returns', async () => {
+  it('shows the value a handler returns, and a refused value beside the button until the next try', async () => {
     await page.click('#add');
     await waitForText('#sum', '5');
     await page.fill('#add-a', '40');
@@ -307,6 +331,17 @@ describe('sample app (Chromium)', () => {
     await page.click('#add');
     await waitForText('#sum', '42.5');
     await waitForText('#activity', 'Idle');
+
+    // An empty field is sent as null: the server's 400 shows in the card of the sum.
+    await page.fill('#add-a', '');
+    await page.click('#add');
+    await waitForText('#sum', '?');
+    expect(await cardErrors()).toEqual({ 'card-sum': 'Failed (400): a and b must be numbers' });
+    expectLogged(/status of 400/);
+    await page.fill('#add-a', '1');
+    await page.click('#add');
+    await waitForText('#sum', '3.5');
+    expect(await cardErrors()).toEqual({});
   });
 
   it('sends the form values, nested, and shows user text as text', async () => {
@@ -329,13 +364,16 @@ describe('sample app (Chromium)', () => {
     expect(page.url()).toBe(url); // the submit did not navigate
   });
 
-  it('shows a custom notify command as a notice', async () => {
+  it('shows a custom notify command as a notice, dismissible', async () => {
     await page.selectOption('#notice-level', 'warning');
     await page.click('#notice');
     await page.waitForSelector('#notices li');
     expect(
       await page.$$eval('#notices li', (items) =>
-        items.map((li) => ({ text: li.firstChild!.textContent, className: li.className })),
+        items.map((li) => ({
+          text: li.querySelector('.notice-text')!.textContent,
+          className: li.className,
+        })),
       ),
     ).toEqual([{ text: 'A notice from the server (warning)', className: 'notice notice-warning' }]);
 
@@ -343,7 +381,116 @@ describe('sample app (Chromium)', () => {
     expect(await page.$$('#notices li')).toHaveLength(0);
   });
 
-  it('shows the steps of a failing task, then its error, and keeps working', async () => {
+  it('keeps notices over no control, at any scroll and on a phone, and lets them expire', async () => {
+    // Every notice, from when it showed to when it went.
+    await page.evaluate(() => {
+      const notices = (window.sampleSpec.notices = []) as NonNullable<
+        Window['sampleSpec']['notices']
+      >;
+      new MutationObserver((records) => {
+        for (const record of records) {
+          for (const node of Array.from(record.addedNodes))
+            notices.push({ text: node.textContent!, shown: performance.now() });
+          for (const node of Array.from(record.removedNodes))
+            notices.find((n) => n.text === node.textContent && !n.gone)!.gone = performance.now();
+        }
+      }).observe(document.querySelector('#notices')!, { childList: true });
+    });
+    for (const level of ['info', 'success', 'warning']) {
+      await page.selectOption('#notice-level', level);
+      await page.click('#notice');
+      await page.waitForSelector(`#notices .notice-${level}`);
+    }
+
+    /**
+     * Where a notice covers anything of the page: every element of <main>, as far as it shows
+     * (main scrolls, and clips what is scrolled out), against every notice's box. And a hit test:
+     * the middle of each control in view is the control itself, not something over it.
+     */
+    const covered = () =>
+      page.evaluate(() => {
+        type Box = { left: number; top: number; right: number; bottom: number };
+        const overlap = (a: Box, b: Box): Box | undefined => {
+          const box = {
+            left: Math.max(a.left, b.left),
+            top: Math.max(a.top, b.top),
+            right: Math.min(a.right, b.right),
+            bottom: Math.min(a.bottom, b.bottom),
+          };
+          return box.left < box.right && box.top < box.bottom ? box : undefined;
+        };
+        const name = (el: Element) => el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '');
+        const main = document.querySelector('main')!;
+        const view = main.getBoundingClientRect();
+        const notices = Array.from(document.querySelectorAll('#notices li')).map((li) =>
+          li.getBoundingClientRect(),
+        );
+        const found: string[] = [];
+        if (notices.length === 0) found.push('no notice to check');
+        for (const el of Array.from(main.querySelectorAll('*'))) {
+          const shown = overlap(el.getBoundingClientRect(), view);
+          if (shown && notices.some((notice) => overlap(shown, notice))) found.push(name(el));
+        }
+        for (const control of Array.from(
+          main.querySelectorAll('button, input, select, a, progress'),
+        )) {
+          const box = control.getBoundingClientRect();
+          if (box.width < 2 || box.top < view.top || box.bottom > view.bottom) continue;
+          const hit = document.elementFromPoint(
+            (box.left + box.right) / 2,
+            (box.top + box.bottom) / 2,
+          );
+          if (!hit || !control.contains(hit))
+            found.push(`${name(control)} under ${hit && name(hit)}`);
+        }
+        return found;
+      });
+    /** `covered()` with <main> scrolled to its top, its middle and its end. */
+    const coveredAtAnyScroll = async () => {
+      const found: string[] = [];
+      for (const at of [0, 0.5, 1]) {
+        await page.evaluate((at) => {
+          const main = document.querySelector('main')!;
+          main.scrollTop = at * (main.scrollHeight - main.clientHeight);
+        }, at);
+        found.push(...(await covered()));
+      }
+      return found;
+    };
+
+    expect(await page.$$('#notices li')).toHaveLength(3);
+    expect(await coveredAtAnyScroll()).toEqual([]);
+    await page.setViewportSize(PHONE);
+    expect(await coveredAtAnyScroll()).toEqual([]);
+    await page.setViewportSize(VIEWPORT);
+    // The tray holds them: the top bar, which <main> never scrolls under.
+    const tray = (await page.locator('.tray').boundingBox())!;
+    expect((await page.locator('main').boundingBox())!.y).toBeGreaterThanOrEqual(
+      tray.y + tray.height,
+    );
+
+    // A few seconds each, then gone by itself; the one pointed at waits, then goes too.
+    await page.hover('#notices .notice-warning .notice-text');
+    await page.waitForFunction(() => document.querySelectorAll('#notices li').length === 1);
+    expect(await page.textContent('#notices li')).toContain('(warning)');
+    await page.mouse.move(0, VIEWPORT.height - 1);
+    await page.waitForFunction(() => document.querySelectorAll('#notices li').length === 0);
+    const notices = (await page.evaluate(() => window.sampleSpec.notices))!;
+    expect(notices.map((n) => n.text)).toEqual([
+      expect.stringContaining('(info)'),
+      expect.stringContaining('(success)'),
+      expect.stringContaining('(warning)'),
+    ]);
+    for (const { shown, gone } of notices.slice(0, 2)) {
+      expect(gone! - shown).toBeGreaterThan(4500);
+      expect(gone! - shown).toBeLessThan(6500);
+    }
+    const [, second, hovered] = notices;
+    expect(hovered.gone!).toBeGreaterThan(second.gone! + 2000);
+    await page.evaluate(() => document.querySelector('main')!.scrollTo(0, 0));
+  });
+
+  it('shows the steps of a failing task, then its error in its own card, and keeps working', async () => {
     await recordActivity();
     await page.evaluate(() => {
       document.addEventListener('sijax:error', () => {
@@ -351,42 +498,56 @@ describe('sample app (Chromium)', () => {
       });
     });
     await page.click('#fail');
-    await page.waitForSelector('#errors li');
-    // Wait for the call to end: the rejected handle must not add a second line.
+    await page.waitForSelector('#card-fail .card-error:not([hidden])');
+    // Wait for the call to end: the rejected handle must not add a second message.
     await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('#fail')!.disabled);
 
     expect(await page.evaluate(() => window.sampleSpec.stepsAtError)).toBe(3);
     expect(await page.$$eval('#fail-log li', (items) => items.map((li) => li.textContent))).toEqual(
       ['Step 1 done', 'Step 2 done', 'Step 3 done'],
     );
-    expect(await page.$$eval('#errors li', (items) => items.map((li) => li.textContent))).toEqual([
-      'failing failed: Internal server error',
-    ]);
-    // The error event ended the call on the status line.
+    // Beside the button that failed, and nowhere else.
+    expect(await cardErrors()).toEqual({ 'card-fail': 'Failed (500): Internal server error' });
+    const slot = (await page.locator('#card-fail .card-error').boundingBox())!;
+    const button = (await page.locator('#fail').boundingBox())!;
+    expect(slot.y - (button.y + button.height)).toBeLessThan(40);
+    // The error event ended the call on the status line; the log says how it ended.
     expect(await page.evaluate(() => window.sampleSpec.activity)).toEqual([
       '1 call running: failing',
       'Idle',
     ]);
+    expect(
+      await page.$$eval('#event-log li', (items) => items.slice(0, 2).map((li) => li.textContent)),
+    ).toEqual(['sijax:done failing, failed', 'sijax:error failing: Internal server error']);
+
+    // The next try clears the error at once; it fails again, as it always does.
+    await page.click('#fail');
+    expect(await cardErrors()).toEqual({});
+    await page.waitForSelector('#fail-log li');
+    await page.waitForSelector('#card-fail .card-error:not([hidden])');
+    await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('#fail')!.disabled);
 
     await page.fill('#hello-name', 'again');
     expect(await alertAfterClick('#hello')).toBe('Hello again');
   });
 
-  it('refuses the guarded task with 403 until the admin box is ticked', async () => {
+  it('refuses the guarded task with 403 in its card until the admin box is ticked', async () => {
     const stepsBefore = jobs.stepsDone;
     await page.click('#admin-task');
-    await waitForText('#admin-result', 'Refused (403): Admins only: tick "I am an admin" first');
-    expect(await page.$$eval('#errors li', (items) => items.map((li) => li.textContent))).toContain(
-      'rebuild_index failed: Admins only: tick "I am an admin" first',
-    );
+    await page.waitForSelector('#card-admin .card-error:not([hidden])');
+    expect(await cardErrors()).toMatchObject({
+      'card-admin': 'Refused (403): Admins only: tick "I am an admin" first',
+    });
+    expect(await page.textContent('#admin-result')).toBe('');
     await waitForText('#activity', 'Idle');
     expect(jobs.stepsDone).toBe(stepsBefore); // the handler never ran
-    expectRefusalLogged();
+    expectLogged(/status of 403/);
 
     await page.check('#admin');
     await page.click('#admin-task');
     await waitForText('#admin-result', 'Index rebuilt');
     expect(jobs.stepsDone).toBe(stepsBefore + 3);
+    expect(await cardErrors()).not.toHaveProperty('card-admin');
     await waitForText('#activity', 'Idle');
   });
 });
