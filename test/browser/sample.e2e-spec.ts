@@ -5,10 +5,12 @@ import helmet from 'helmet';
 import { JobsService } from '../../sample/jobs.service';
 import { createSampleApp } from '../../sample/sample-app';
 import { buildClient, launchBrowser } from '../utils/browser';
-import { until } from '../utils/latch';
+import { Latch, until } from '../utils/latch';
 
 const VIEWPORT = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
+/** The steps of the resumable task the page starts. */
+const RESUMABLE_STEPS = 12;
 
 /** A value of `#bar` as the page saw it change, and whether `#status` said Done then. */
 interface BarSample {
@@ -60,7 +62,39 @@ describe('sample app (Chromium)', () => {
     delete process.env.SAMPLE_STEP_MS;
   });
 
-  afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
+  /** Steps held by `holdSteps`, released after each test whatever happened. */
+  let held: { waiting: number; release(): void } | undefined;
+
+  afterEach(() => {
+    held?.release();
+    held = undefined;
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  /**
+   * Makes the sample's jobs wait before each step that `at` picks (steps are numbered 1 to N; the
+   * import's by rows), until `release()`: a task held there shows its progress so far, for as
+   * long as the test needs. `waiting` counts the steps waiting.
+   */
+  function holdSteps(at: (step: number) => boolean): NonNullable<typeof held> {
+    const gate = new Latch();
+    const step = jobs.step.bind(jobs);
+    const hold = {
+      waiting: 0,
+      release() {
+        gate.open();
+        jobs.step = step;
+      },
+    };
+    jobs.step = async (i, signal) => {
+      if (at(i) && !gate.opened) {
+        hold.waiting++;
+        await gate.promise;
+      }
+      return step(i, signal);
+    };
+    return (held = hold);
+  }
 
   /** A new tab whose uncaught errors and console errors (a CSP violation…) fail the test. */
   async function openPage(): Promise<Page> {
@@ -124,6 +158,14 @@ describe('sample app (Chromium)', () => {
       });
     });
   }
+
+  /** The chips of the resumable card: the steps the page ran, and ↻ for each reconnect. */
+  function resumableChips(on = page): Promise<string[]> {
+    return on.$$eval('#resume-steps li', (chips) => chips.map((chip) => chip.textContent));
+  }
+
+  /** 1 to RESUMABLE_STEPS as the chips show them. */
+  const allSteps = () => Array.from({ length: RESUMABLE_STEPS }, (_, i) => String(i + 1));
 
   it("serves the page under helmet's default policy, with the CSRF cookie, refusing calls without it", async () => {
     const policy = pageResponse?.headers()['content-security-policy'];
@@ -548,6 +590,106 @@ describe('sample app (Chromium)', () => {
     await waitForText('#admin-result', 'Index rebuilt');
     expect(jobs.stepsDone).toBe(stepsBefore + 3);
     expect(await cardErrors()).not.toHaveProperty('card-admin');
+    await waitForText('#activity', 'Idle');
+  });
+
+  it('runs the resumable task over fetch: a dropped connection reconnects, each step shows once', async () => {
+    const stepsBefore = jobs.stepsDone;
+    await recordActivity();
+    const stream = page.waitForRequest(
+      (request) =>
+        new URL(request.url()).pathname === '/sijax' &&
+        request.headers()['accept'] === 'text/event-stream',
+    );
+    // The task waits before step 4 until the page has seen the cut: the drop falls mid-task.
+    const hold = holdSteps((i) => i === 4);
+    await page.click('#resume-start');
+    expect((await stream).postData()).toContain('sijax_rq=resumable_task');
+    await until(() => hold.waiting === 1, 10_000, 'step 4');
+    await waitForText('#resume-progress', `3 of ${RESUMABLE_STEPS}`);
+    await page.click('#resume-drop');
+    await waitForText('#resume-reconnects', '1 reconnect');
+    // Step 4 may well be done before the page is back: the log keeps it for the reconnect.
+    hold.release();
+    await waitForText('#resume-status', 'Done');
+
+    const chips = await resumableChips();
+    expect(chips.filter((chip) => chip !== '↻')).toEqual(allSteps());
+    expect(chips.filter((chip) => chip === '↻')).toHaveLength(1);
+    // Cut after step 3.
+    expect(chips.indexOf('↻')).toBe(3);
+    expect(await page.textContent('#resume-progress')).toBe(
+      `${RESUMABLE_STEPS} of ${RESUMABLE_STEPS}`,
+    );
+    expect(
+      await page.$$eval('#event-log li', (items) => items.map((li) => li.textContent)),
+    ).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^sijax:reconnect resumable_task, try 1/)]),
+    );
+    // The handler ran once: its steps, no more.
+    expect(jobs.stepsDone - stepsBefore).toBe(RESUMABLE_STEPS);
+    expect(await page.isEnabled('#resume-start')).toBe(true);
+    expect(await page.isEnabled('#resume-drop')).toBe(false);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await cardErrors()).not.toHaveProperty('card-resume');
+    await waitForText('#activity', 'Idle');
+    expect(await page.evaluate(() => window.sampleSpec.activity)).toEqual([
+      '1 call running: resumable_task',
+      '2 calls running: resumable_task, drop_connection',
+      '1 call running: resumable_task',
+      'Idle',
+    ]);
+    // The dropped stream, as Chromium reports any connection lost mid-answer.
+    expectLogged(/ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION/);
+  });
+
+  it('picks the resumable task up after a reload: Sijax.attach follows it to its end, each step once', async () => {
+    const stepsBefore = jobs.stepsDone;
+    // The task waits before step 4 until the new page has attached: it is running then.
+    const hold = holdSteps((i) => i === 4);
+    await page.click('#resume-start');
+    await until(() => hold.waiting === 1, 10_000, 'step 4');
+    await waitForText('#resume-progress', `3 of ${RESUMABLE_STEPS}`);
+    const callId = await page.evaluate(() => sessionStorage.getItem('sample.resumable-call'));
+    expect(callId).toMatch(/^[\w-]{22}$/);
+
+    const attach = page.waitForRequest(
+      (request) =>
+        new URL(request.url()).pathname === '/sijax' &&
+        (request.postData() ?? '').includes('sijax_attach'),
+    );
+    await page.reload();
+    // The new page found the call's id and attached to it.
+    expect(new URLSearchParams((await attach).postData()!).get('sijax_attach')).toBe(callId);
+    expect(await page.textContent('#resume-call')).toMatch(/^Attached after a reload: call /);
+    expect(await page.isEnabled('#resume-cancel')).toBe(true);
+    // The replay of steps 1 to 3 came; the rest follow live.
+    await waitForText('#resume-progress', `3 of ${RESUMABLE_STEPS}`);
+    hold.release();
+    await waitForText('#resume-status', 'Done');
+
+    // The replay and the live batches, each run once on the new page.
+    expect(await resumableChips()).toEqual(allSteps());
+    expect(
+      await page.evaluate(() => document.querySelector<HTMLProgressElement>('#resume-bar')!.value),
+    ).toBe(RESUMABLE_STEPS);
+    // One run on the server: the reload did not start the task again.
+    expect(jobs.stepsDone - stepsBefore).toBe(RESUMABLE_STEPS);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.isEnabled('#resume-start')).toBe(true);
+    expect(await cardErrors()).toEqual({});
+    await waitForText('#activity', 'Idle');
+  });
+
+  it('cancels the resumable task: the server stops it at once', async () => {
+    const cancelledBefore = jobs.stepsCancelled;
+    await page.click('#resume-start');
+    await page.waitForFunction(() => document.querySelectorAll('#resume-steps li').length >= 2);
+    await page.click('#resume-cancel');
+    await waitForText('#resume-status', 'Cancelled');
+    await until(() => jobs.stepsCancelled === cancelledBefore + 1, 5000, 'the cancel to arrive');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await cardErrors()).toEqual({});
     await waitForText('#activity', 'Idle');
   });
 });

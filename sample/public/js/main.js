@@ -2,6 +2,7 @@
 // Each module wires one card of the page; activity.js follows every call's events.
 import './activity.js';
 import './progress.js';
+import './resumable.js';
 import './import.js';
 import './greeting.js';
 import './sum.js';
