@@ -1,4 +1,6 @@
 /// <reference lib="dom" />
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
@@ -7,6 +9,8 @@ import { createSampleApp } from '../../sample/sample-app';
 import { buildClient, launchBrowser } from '../utils/browser';
 import { Latch, until } from '../utils/latch';
 
+/** Where the screenshot of the page in the middle of a task goes (docs/images/sample.png is a copy). */
+const SCREENSHOT = join(__dirname, '..', '..', 'artifacts', 'sample-mid-task.png');
 const VIEWPORT = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 /** The steps of the resumable task the page starts. */
@@ -190,6 +194,59 @@ describe('sample app (Chromium)', () => {
     });
     expect(status).toBe(403);
     expectLogged(/status of 403/);
+  });
+
+  it('shows the page in the middle of a task: three tasks held half way (screenshot)', async () => {
+    // Each task waits before its step past the middle, until the screenshot is taken: the import
+    // (whose steps are numbered by rows) before row 30,000, the others before their step 5.
+    const rows = 60_000;
+    const middle = holdSteps((i) => i === 5 || i === rows / 2);
+    // A fresh tab, so that the screenshot shows the demo as a visitor first sees it.
+    const tab = await openPage();
+    const cdp = await context.newCDPSession(tab);
+    try {
+      await tab.goto(await app.getUrl());
+      let csv = 'name,email\n';
+      for (let i = 1; i <= rows; i++) csv += `Person ${i},person${i}@example.com\n`;
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: 2 * 1024 * 1024,
+      });
+      await tab.setInputFiles('#import [name=csv]', {
+        name: 'people.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(csv),
+      });
+      await tab.click('#import [type=submit]');
+      await tab.click('#start');
+      await tab.click('#resume-start');
+      await until(() => middle.waiting === 3, 20_000, 'the three tasks to reach their middle');
+      await tab.waitForFunction(
+        ([rowsShown]) =>
+          document.querySelector('#rows-progress')!.textContent === rowsShown &&
+          document.querySelector('#progress')!.textContent === '4 of 10' &&
+          document.querySelector('#resume-progress')!.textContent === '4 of 12',
+        [`${0.4 * rows} of ${rows}`] as const,
+      );
+      expect(await tab.textContent('#upload-progress')).toBe('100%');
+      expect(await tab.textContent('#activity')).toBe(
+        '3 calls running: import_upload, run, resumable_task',
+      );
+      mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+      // The bars ease to each new value in 0.2 s (app.css): let the last one finish.
+      await tab.waitForTimeout(400);
+      await tab.screenshot({ path: SCREENSHOT });
+    } finally {
+      middle.release();
+    }
+    await waitForText('#import-status', `Imported ${rows} rows`, tab);
+    await waitForText('#status', 'Done', tab);
+    await waitForText('#resume-status', 'Done', tab);
+    await cdp.detach();
+    await tab.close();
   });
 
   it('streams the progress of the long task, step by step, through compression', async () => {
