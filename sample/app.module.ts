@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { SijaxModule } from '../lib';
 import { AdminTasks } from './admin-tasks';
 import { Calculator } from './calculator';
+import { ConnectionDrops } from './connection-drops';
 import { FormHandler } from './form.handler';
 import { Greeter } from './greeter';
 import { ImportHandler } from './import.handler';
 import { JobsService } from './jobs.service';
 import { NoticesHandler } from './notices.handler';
 import { ProgressHandler } from './progress.handler';
+import { ResumableTasks } from './resumable.handler';
 
 @Module({
   // Calls at POST /sijax, the client at GET /sijax/sijax.js. Token mode: serving the client sets
@@ -22,6 +24,8 @@ import { ProgressHandler } from './progress.handler';
     NoticesHandler,
     AdminTasks,
     ImportHandler,
+    ResumableTasks,
+    ConnectionDrops,
   ],
 })
 export class AppModule {}

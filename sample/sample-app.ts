@@ -5,6 +5,7 @@ import compression from 'compression';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
+import { ConnectionDrops } from './connection-drops';
 
 /** The demo app, configured but not listening: shared by main.ts and the browser test. */
 export async function createSampleApp(
@@ -20,6 +21,8 @@ export async function createSampleApp(
   app.use(helmet());
   // Brotli or gzip, as the browser asks; the library flushes after every Comet chunk.
   app.use(compression());
+  // Demo only: lets the page's "Drop connection" button drop its own event streams.
+  app.use(app.get(ConnectionDrops).track);
   // sample/public from source, dist/sample/public once built (the Nest CLI copies it there).
   app.useStaticAssets(join(__dirname, 'public'));
   app.enableShutdownHooks();

@@ -1,4 +1,7 @@
 import { $, busy } from './dom.js';
+import { errorSlot } from './errors.js';
+
+const errors = errorSlot($('#card-admin'));
 
 // The checkbox sets the cookie that the server's AdminGuard reads (a stand-in for a real session).
 const box = $('#admin');
@@ -9,10 +12,8 @@ box.addEventListener('change', () => {
 });
 
 $('#admin-task').addEventListener('click', (event) => {
+  errors.clear();
   $('#admin-result').textContent = '';
-  const call = busy(event.target, sjxComet.request('rebuild_index'));
-  call.catch((error) => {
-    const outcome = error.status === 403 ? 'Refused' : 'Failed';
-    $('#admin-result').textContent = `${outcome} (${error.status}): ${error.message}`;
-  });
+  // A refusal (403) shows in the card: the guard ran before the handler, which never started.
+  busy(event.target, sjxComet.request('rebuild_index', [], { onError: errors.onError }));
 });

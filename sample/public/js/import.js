@@ -1,4 +1,7 @@
 import { $, busy } from './dom.js';
+import { errorSlot } from './errors.js';
+
+const errors = errorSlot($('#card-import'));
 
 /** The upload's bar is the page's own: the browser knows how much of the file has gone. */
 function showUpload({ loaded, total }) {
@@ -10,12 +13,15 @@ function showUpload({ loaded, total }) {
 
 $('#import').addEventListener('submit', (event) => {
   event.preventDefault();
+  errors.clear();
   showUpload({ loaded: 0, total: 1 });
   $('#import-status').textContent = 'Uploading…';
   // The rows bar and the status are the server's: its batches set them as the import goes.
-  const call = Sijax.upload(event.target, { onUploadProgress: showUpload });
+  const call = Sijax.upload(event.target, {
+    onUploadProgress: showUpload,
+    onError: errors.onError,
+  });
   busy(event.target.querySelector('button'), call).catch(() => {
-    // The error itself is shown by the `sijax:error` listener.
     $('#import-status').textContent = 'Import failed';
   });
 });

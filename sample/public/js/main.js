@@ -1,12 +1,12 @@
 // The page's scripts, kept out of index.html so the page works under helmet's strict CSP.
-// Each module wires one section of the page; the first two serve every call.
-import './errors.js';
+// Each module wires one card of the page; activity.js follows every call's events.
 import './activity.js';
 import './progress.js';
+import './resumable.js';
 import './import.js';
 import './greeting.js';
 import './sum.js';
-import './profile.js';
 import './notices.js';
+import './profile.js';
 import './admin.js';
-import './failing.js';
+import './fail.js';

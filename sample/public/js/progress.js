@@ -1,18 +1,20 @@
-import { callEnded } from './activity.js';
 import { $, busy } from './dom.js';
+import { errorSlot } from './errors.js';
+
+const errors = errorSlot($('#card-progress'));
 
 /** The handle of the run in progress, which Cancel aborts. */
 let current;
 
 $('#start').addEventListener('click', (event) => {
-  const call = (current = busy(event.target, sjxComet.request('run', [10])));
+  errors.clear();
+  const call = sjxComet.request('run', [10], { onError: errors.onError });
+  current = busy(event.target, call);
   $('#cancel').disabled = false;
   call
     .catch((error) => {
-      // Other errors are shown by the `sijax:error` listener.
-      if (error.name !== 'AbortError') return;
-      $('#status').textContent = 'Cancelled';
-      callEnded(call.id);
+      // Other errors show in the card, through onError.
+      if (error.name === 'AbortError') $('#status').textContent = 'Cancelled';
     })
     .finally(() => {
       $('#cancel').disabled = true;
