@@ -8,6 +8,7 @@ import type {
   ResumableCallInfo,
 } from '../resume/call-store';
 import { SIJAX_DEFAULTS } from '../sijax.constants';
+import { runAppend } from './redis-append.script';
 import { BlockingReaders, ControlChannels, warn } from './redis-connections';
 import { RedisFollower } from './redis-follower';
 import {
@@ -46,9 +47,9 @@ export interface RedisCallStoreOptions {
  * later. Use a `maxmemory-policy` that evicts no running log (`noeviction` or `volatile-*`).
  *
  * Costs: a batch (or every batch that piled up while the previous append was answered) is one
- * round trip, MULTI + an XADD each (exact MAXLEN: trims one entry once full) + EXEC; the end
- * adds two PEXPIREs and a DEL. A running call refreshes its keys once per heartbeat (one
- * pipeline of three commands). A follower elsewhere costs an XREAD and a PUBLISH (its progress)
+ * round trip, one command: a script (EVALSHA) that runs an XADD each (exact MAXLEN: trims one
+ * entry once full); at the end it adds two PEXPIREs and a DEL. A running call refreshes its keys
+ * once per heartbeat (one pipeline of three commands). A follower elsewhere costs an XREAD and a PUBLISH (its progress)
  * per read, and, while the call says nothing, one XREAD timeout and a three-command pipeline
  * per quarter heartbeat.
  * @publicApi
@@ -93,20 +94,16 @@ export class RedisCallStore implements CallStore {
     const limits = this.limits.get(callId) ?? (await this.meta(keys))?.limits;
     // Unknown or expired: nothing to add to, as in memory.
     if (!limits) return;
-    const multi = this.redis.multi();
-    for (const entry of entries) {
-      // The terminal entry does not push out the last batch: maxBatches batches stay readable.
-      const keep = entry.outcome ? limits.maxBatches + 1 : limits.maxBatches;
-      multi.xadd(keys.log, 'MAXLEN', '=', keep, entryId(entry.offset), ...entryFields(entry));
-    }
-    if (entries[entries.length - 1].outcome) {
-      multi.pexpire(keys.log, limits.retainMs).pexpire(keys.meta, limits.retainMs).del(keys.alive);
-      this.limits.delete(callId);
-    } else if (entries[0].offset === 1) {
-      // This XADD creates the log: give it a TTL now, should the instance die before a refresh.
-      multi.pexpire(keys.log, runningTtlMs(limits));
-    }
-    for (const [error] of (await multi.exec()) ?? []) if (error) throw error;
+    const entryArgs: string[] = [];
+    for (const entry of entries) entryArgs.push(entryId(entry.offset), ...entryFields(entry));
+    const ended = entries[entries.length - 1].outcome !== undefined;
+    if (ended) this.limits.delete(callId);
+    // The first append creates the log: it gets a TTL now, should the instance die before a
+    // refresh gives it one.
+    const kind = ended ? 'end' : entries[0].offset === 1 ? 'first' : '';
+    const ttlMs = ended ? limits.retainMs : runningTtlMs(limits);
+    const keyArgs = [keys.log, keys.meta, keys.alive] as const;
+    await runAppend(this.redis, keyArgs, limits.maxBatches, kind, ttlMs, entryArgs);
   }
 
   async read(callId: string, after: number): Promise<CallLogRead> {

@@ -84,7 +84,7 @@ export class RedisFollower {
 
   /**
    * A quiet wake-up: the call must still exist and be alive, unless the terminal entry came
-   * meanwhile (it is appended and the alive key deleted in one MULTI: one or the other shows).
+   * meanwhile (it is appended and the alive key deleted in one script: one or the other shows).
    */
   private async checkAlive(): Promise<void> {
     const replies = await this.redis

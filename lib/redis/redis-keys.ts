@@ -3,7 +3,7 @@ import type { CallLogEntry, CallLogLimits, ResumableCallInfo } from '../resume/c
 
 /**
  * One call's keys and channel. The call id is their hash tag, so that all of them live in one
- * Redis Cluster slot: a MULTI over them works there too.
+ * Redis Cluster slot: a script over them works there too.
  */
 export interface CallKeys {
   /** String: the call's `CallMeta` as JSON. */
