@@ -208,6 +208,10 @@ describe('the packed tarball in a CommonJS app on Nest 11 and an ESM app on Nest
       expect(state.body).toMatchObject({ released: 3, finished: true });
     });
 
+    it('installs without ioredis, an optional peer that only nestjs-sijax/redis needs', () => {
+      expect(existsSync(join(app().dir, 'node_modules', 'ioredis'))).toBe(false);
+    });
+
     it('answers a plain Sijax call with JSON', async () => {
       const res = await request(app().url)
         .post('/sijax')
