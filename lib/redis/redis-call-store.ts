@@ -14,6 +14,7 @@ import { RedisFollower } from './redis-follower';
 import {
   aliveTtlMs,
   callKeys,
+  CANCEL_MARK_TTL_MS,
   CANCEL_MESSAGE,
   entryFields,
   entryId,
@@ -41,15 +42,18 @@ export interface RedisCallStoreOptions {
  * Per call, all hash-tagged by the call id (one Cluster slot): `<prefix>{id}:meta`, a string
  * (the call's info and limits as JSON, ~200 bytes); `<prefix>{id}:log`, a stream of at most
  * `maxBatches` batches plus the terminal entry, each about its JSON's length plus ~20 bytes
- * (entry ids are the offsets); `<prefix>{id}:alive` while the call runs, and the pub/sub channel
- * `<prefix>{id}:control`. While the call runs its keys are refreshed every heartbeat, so they
- * never expire; after the terminal entry (or the running instance's death) they go `retainMs`
- * later. Use a `maxmemory-policy` that evicts no running log (`noeviction` or `volatile-*`).
+ * (entry ids are the offsets); `<prefix>{id}:alive` while the call runs, the pub/sub channel
+ * `<prefix>{id}:control`, and `<prefix>{id}:cancel` for a minute after a cancel request (a call
+ * that starts listening on its channel after the request still hears it). While the call runs
+ * its keys are refreshed every heartbeat, so they never expire; after the terminal entry (or the
+ * running instance's death) they go `retainMs` later. Use a `maxmemory-policy` that evicts no
+ * running log (`noeviction` or `volatile-*`).
  *
  * Costs: a batch (or every batch that piled up while the previous append was answered) is one
  * round trip, one command: a script (EVALSHA) that runs an XADD each (exact MAXLEN: trims one
  * entry once full); at the end it adds two PEXPIREs and a DEL. A running call refreshes its keys
- * once per heartbeat (one pipeline of three commands). A follower elsewhere costs an XREAD and a PUBLISH (its progress)
+ * once per heartbeat (one pipeline of three commands), and looks for a cancel mark once, when
+ * its channel is subscribed. A follower elsewhere costs an XREAD and a PUBLISH (its progress)
  * per read, and, while the call says nothing, one XREAD timeout and a three-command pipeline
  * per quarter heartbeat.
  * @publicApi
@@ -133,7 +137,14 @@ export class RedisCallStore implements CallStore {
   }
 
   async requestCancel(callId: string): Promise<void> {
-    await this.redis.publish(this.keys(callId).control, CANCEL_MESSAGE);
+    const keys = this.keys(callId);
+    // The mark is for a call that starts listening after this PUBLISH (see run()).
+    const replies = await this.redis
+      .pipeline()
+      .set(keys.cancel, '1', 'PX', CANCEL_MARK_TTL_MS)
+      .publish(keys.control, CANCEL_MESSAGE)
+      .exec();
+    for (const [error] of replies ?? []) if (error) throw error;
   }
 
   run(callId: string, onCancel: () => void, onProgress: (offset: number) => void): () => void {
@@ -152,11 +163,21 @@ export class RedisCallStore implements CallStore {
     const timer = setInterval(refresh, heartbeatMs);
     timer.unref();
     this.refreshes.add(timer);
-    const unlisten = this.control.listen(keys.control, (message) => {
+    const onMessage = (message: string) => {
       if (message === CANCEL_MESSAGE) return onCancel();
       const offset = parseProgress(message);
       if (offset !== undefined) onProgress(offset);
-    });
+    };
+    // A cancel requested through another instance before this call listened left its mark.
+    const cancelledMeanwhile = () => {
+      this.redis
+        .exists(keys.cancel)
+        .then((marked) => {
+          if (marked && this.refreshes.has(timer)) onCancel();
+        })
+        .catch(warn('look for a cancel request'));
+    };
+    const unlisten = this.control.listen(keys.control, onMessage, cancelledMeanwhile);
     return () => {
       // The alive key is left to expire: a terminal entry still on its way deletes it.
       clearInterval(timer);

@@ -22,11 +22,23 @@ export class ControlChannels {
 
   constructor(private readonly redis: Redis) {}
 
-  /** Listens on `channel` until the returned function is called. */
-  listen(channel: string, listener: (message: string) => void): () => void {
+  /**
+   * Listens on `channel` until the returned function is called; `onListening` runs once the
+   * subscription holds (messages published before it are not heard).
+   */
+  listen(
+    channel: string,
+    listener: (message: string) => void,
+    onListening?: () => void,
+  ): () => void {
     const subscriber = this.connect();
     this.listeners.set(channel, listener);
-    subscriber.subscribe(channel).catch(warn('subscribe'));
+    subscriber
+      .subscribe(channel)
+      .then(() => {
+        if (this.listeners.get(channel) === listener) onListening?.();
+      })
+      .catch(warn('subscribe'));
     return () => {
       if (this.listeners.get(channel) !== listener) return;
       this.listeners.delete(channel);

@@ -14,6 +14,8 @@ export interface CallKeys {
   readonly alive: string;
   /** Pub/sub channel: cancel requests to the running instance, followers' progress from it. */
   readonly control: string;
+  /** String with a TTL, set by a cancel request: one published before the call listens is kept. */
+  readonly cancel: string;
 }
 
 export function callKeys(prefix: string, callId: string): CallKeys {
@@ -23,6 +25,7 @@ export function callKeys(prefix: string, callId: string): CallKeys {
     log: `${base}:log`,
     alive: `${base}:alive`,
     control: `${base}:control`,
+    cancel: `${base}:cancel`,
   };
 }
 
@@ -53,6 +56,12 @@ export const followerBlockMs = (heartbeatMs: number): number =>
  */
 export const runningTtlMs = (limits: CallLogLimits): number =>
   limits.retainMs + 3 * limits.heartbeatMs;
+
+/**
+ * How long a cancel request stays readable. A call looks for it once, when it starts listening
+ * (a round trip after it started): a minute covers a slow Redis, and the key costs ~50 bytes.
+ */
+export const CANCEL_MARK_TTL_MS = 60_000;
 
 /** Entry ids are `<offset>-0`: XRANGE and XREAD then select by offset, no field to parse. */
 export const entryId = (offset: number): string => `${offset}-0`;

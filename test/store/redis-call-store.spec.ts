@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisCallStore } from '../../lib/redis';
+import { until } from '../utils/latch';
 import { batch, batches, limitsOf, newId, useRedis } from './store-fixtures';
 
 /** What RedisCallStore does in Redis beyond the contract: its keys, TTLs and round trips. */
@@ -70,6 +71,27 @@ describe('RedisCallStore keys and round trips', () => {
       entries: [batch(1), ...batches(2, 3), { offset: 4, outcome: 'end' }],
       ended: true,
     });
+  });
+
+  it('cancels a call whose cancel was published, through another instance, before it listened', async () => {
+    const running = track(new RedisCallStore(client()));
+    const elsewhere = track(new RedisCallStore(client()));
+    const callId = newId();
+    await running.create({ callId, name: 'job' }, limitsOf());
+    // The call exists but is not listening yet (its instance is between create and run).
+    await elsewhere.requestCancel(callId);
+    let cancels = 0;
+    const release = running.run(
+      callId,
+      () => cancels++,
+      () => undefined,
+    );
+    try {
+      await until(() => cancels > 0, 2000, 'the cancel requested before the call listened');
+      expect(cancels).toBe(1);
+    } finally {
+      release();
+    }
   });
 
   it('refuses a key prefix with braces (the call id is the hash tag)', () => {
