@@ -74,6 +74,12 @@ describe('The original Sijax jQuery client (Chromium)', () => {
   const alerts: string[] = [];
 
   beforeAll(async () => {
+    // Served lazily by the page's controller, where a missing file would only show as a page
+    // error: said here, once, plainly.
+    for (const file of ['sijax.js', 'sijax_comet.js', 'sijax_upload.js']) {
+      script(join(ORIGINAL_CLIENT, file));
+    }
+    script(JQUERY);
     const moduleRef = await Test.createTestingModule({
       imports: [
         testAppModule(
