@@ -128,14 +128,23 @@ describe(`An upload's memory on ${PLATFORM}`, () => {
   }, 120_000);
 
   it('adds at most 32 MB over raw Node spooling the same upload, with V8’s default collector', async () => {
-    const library = await measure(LIBRARY_APP);
-    const raw = await measure(RAW_NODE_APP);
+    // When V8 collects varies by some 15 MiB from one run to the next: the lower of two runs of
+    // each, in turn, is compared. A server that buffered the body would add some 200 MiB.
+    const library: { text: string; growth: number }[] = [];
+    const raw: { text: string; growth: number }[] = [];
+    for (let round = 0; round < 2; round++) {
+      library.push(await measure(LIBRARY_APP));
+      raw.push(await measure(RAW_NODE_APP));
+    }
+    const lowest = (runs: { growth: number }[]) => Math.min(...runs.map((run) => run.growth));
     console.log(
-      `${PLATFORM}, ${process.version}, default GC: RSS +${MiBs(library.growth)} at peak, ` +
-        `raw Node +${MiBs(raw.growth)}`,
+      `${PLATFORM}, ${process.version}, default GC: RSS +${MiBs(lowest(library))} at peak, ` +
+        `raw Node +${MiBs(lowest(raw))} (lower of two runs each)`,
     );
-    expect(parseChunks(library.text).flat()).toContainEqual({ type: 'return', value: SIZE });
-    expect(raw.text).toBe(`read ${bodyLength(SIZE)} bytes`);
-    expect(library.growth - raw.growth).toBeLessThanOrEqual(BOUND);
-  }, 120_000);
+    for (const run of library) {
+      expect(parseChunks(run.text).flat()).toContainEqual({ type: 'return', value: SIZE });
+    }
+    for (const run of raw) expect(run.text).toBe(`read ${bodyLength(SIZE)} bytes`);
+    expect(lowest(library) - lowest(raw)).toBeLessThanOrEqual(BOUND);
+  }, 180_000);
 });
