@@ -1,20 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildClient, CLIENT_BUNDLE } from '../utils/browser';
 import { sijaxBody } from '../utils/http-client';
 import { freePorts, startChild, stopChild, waitForHttp, type Child } from './child-processes';
-import { testNginxConfig } from './nginx-config';
+import { assertNginx, nginxFile, startNginx } from './nginx-server';
 import {
   chunkTimeline,
   commands,
@@ -25,8 +17,6 @@ import {
   type TimedExchange,
 } from './timed-exchange';
 
-/** Debian's nginx (package "nginx"); `.ci/run` installs it. Missing, the suite fails. */
-const NGINX = '/usr/sbin/nginx';
 const ROOT = join(__dirname, '..', '..');
 /** The sample's step time (SAMPLE_STEP_MS) and the steps of each progress call. */
 const STEP_MS = 200;
@@ -48,9 +38,7 @@ describe('two sample instances behind nginx (deploy/nginx/nginx.conf)', () => {
   let token: string | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(NGINX)) {
-      throw new Error(`nginx not found at ${NGINX}: install Debian's "nginx" package`);
-    }
+    assertNginx();
     work = mkdtempSync(join(tmpdir(), 'sijax-nginx-'));
     const main = buildSample(join(work, 'build'));
     const [portA, portB, listenPort, http2Port] = await freePorts(4);
@@ -76,13 +64,9 @@ describe('two sample instances behind nginx (deploy/nginx/nginx.conf)', () => {
       ports.map((port) => waitForHttp(appUrl(port, '/sijax/sijax.js'), apps.get(port)!)),
     );
 
-    const prefix = join(work, 'nginx');
-    mkdirSync(prefix);
-    const config = join(prefix, 'nginx.conf');
-    writeFileSync(
-      config,
-      testNginxConfig({
-        prefix,
+    nginx = await startNginx(
+      {
+        prefix: join(work, 'nginx'),
         listenPort,
         upstreamPorts: [portA, portB],
         extraServerLines: testOnlyServerLines(http2Port),
@@ -90,20 +74,9 @@ describe('two sample instances behind nginx (deploy/nginx/nginx.conf)', () => {
           // The app is asked for an uncompressed response, so that nginx's own gzip compresses.
           { path: '/nginx-gzip/', directives: ['proxy_set_header Accept-Encoding "";'] },
         ],
-      }),
+      },
+      `${base}/sijax/sijax.js`,
     );
-    const args = ['-p', prefix, '-c', config];
-    try {
-      execFileSync(NGINX, [...args, '-t'], { stdio: 'pipe' });
-    } catch (error) {
-      throw new Error(
-        `nginx -t refused the config:\n${String((error as { stderr?: Buffer }).stderr)}`,
-      );
-    }
-    nginx = startChild('nginx', NGINX, [...args, '-g', 'daemon off;']);
-    await waitForHttp(`${base}/sijax/sijax.js`, nginx).catch((error: Error) => {
-      throw new Error(`${error.message}\nerror.log:\n${readLog('error.log')}`);
-    });
 
     // A page loads the client through the proxy from one instance; in token mode (the sample's)
     // that sets the double-submit cookie, which the page then sends with calls to any instance.
@@ -124,8 +97,7 @@ describe('two sample instances behind nginx (deploy/nginx/nginx.conf)', () => {
   }
 
   function readLog(name: string): string {
-    const file = join(work ?? '', 'nginx', name);
-    return existsSync(file) ? readFileSync(file, 'utf8') : '(none)';
+    return nginxFile(join(work ?? '', 'nginx'), name);
   }
 
   /** The instance that finally answered: the last of `$upstream_addr` (nginx lists retries). */

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChunkReader } from '../utils/http-client';
@@ -13,11 +12,10 @@ import {
   stepTexts,
 } from '../utils/resume-exchange';
 import { freePorts, startChild, stopChild, waitForHttp, type Child } from './child-processes';
-import { testNginxConfig } from './nginx-config';
+import { assertNginx, startNginx } from './nginx-server';
 import { timedPost } from './timed-exchange';
 import { AppEvents } from './app-events';
 
-const NGINX = '/usr/sbin/nginx';
 const ROOT = join(__dirname, '..', '..');
 const APP = join(ROOT, 'test', 'fixtures', 'redis-resume-app.js');
 /** Short, so that a dead instance is told within a test's time: three periods at most. */
@@ -43,7 +41,7 @@ describe('resumable calls across two instances sharing one Redis, behind nginx',
   let sequence = 0;
 
   beforeAll(async () => {
-    if (!existsSync(NGINX)) throw new Error(`nginx not found at ${NGINX}: install "nginx"`);
+    assertNginx();
     if (!existsSync(join(ROOT, 'dist', 'lib', 'redis', 'index.js'))) {
       throw new Error('dist/lib/redis is missing: run `npm run build:lib` first');
     }
@@ -68,26 +66,16 @@ describe('resumable calls across two instances sharing one Redis, behind nginx',
       instances.map(({ port, child }) => waitForHttp(`http://127.0.0.1:${port}/health`, child)),
     );
 
-    const prefix = join(work, 'nginx');
-    mkdirSync(prefix);
-    const config = join(prefix, 'nginx.conf');
-    writeFileSync(
-      config,
-      testNginxConfig({
-        prefix,
+    nginx = await startNginx(
+      {
+        prefix: join(work, 'nginx'),
         listenPort,
         upstreamPorts: [portA, portB],
         extraServerLines:
           '# Which instance answered each call.\nadd_header X-Upstream $upstream_addr always;',
-      }),
+      },
+      `${base}/health`,
     );
-    const args = ['-p', prefix, '-c', config];
-    execFileSync(NGINX, [...args, '-t'], { stdio: 'pipe' });
-    nginx = startChild('nginx', NGINX, [...args, '-g', 'daemon off;']);
-    await waitForHttp(`${base}/health`, nginx).catch((error: Error) => {
-      const log = join(prefix, 'error.log');
-      throw new Error(`${error.message}\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
-    });
   }, 60_000);
 
   afterAll(async () => {
