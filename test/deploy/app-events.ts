@@ -5,6 +5,8 @@ export interface AppEvent {
   event: string;
   tag?: string;
   step?: number;
+  /** `listening` events of the apps that pick their own port. */
+  port?: number;
   at: number;
 }
 

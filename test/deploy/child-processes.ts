@@ -9,6 +9,8 @@ export interface Child {
   readonly process: ChildProcess;
   /** stdout and stderr, interleaved, the last 20 000 characters. */
   output(): string;
+  /** stderr alone, the last 20 000 characters. */
+  stderr(): string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   hasExited(): boolean;
 }
@@ -23,12 +25,16 @@ export function startChild(
 ): Child {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let stderr = '';
   let exited = false;
   const collect = (data: Buffer) => {
     output = (output + data.toString('utf8')).slice(-OUTPUT_LIMIT);
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
+  child.stderr?.on('data', (data: Buffer) => {
+    stderr = (stderr + data.toString('utf8')).slice(-OUTPUT_LIMIT);
+  });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     // 'close' comes after 'exit' and after the pipes are drained, so nothing stays open.
     child.once('close', (code, signal) => {
@@ -45,6 +51,7 @@ export function startChild(
     name,
     process: child,
     output: () => output,
+    stderr: () => stderr,
     exited: exit,
     hasExited: () => exited,
   };

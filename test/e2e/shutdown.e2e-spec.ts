@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import type { ChildProcess } from 'child_process';
 import { join } from 'path';
 import { SijaxCancelledError } from '../../lib';
 import { CometStreams } from '../../lib/transports/comet-streams';
@@ -10,7 +9,8 @@ import {
   lifecycleModule,
   watchExchanges,
 } from '../fixtures/lifecycle-handlers';
-import { assertBuiltLib, childPort, killChild, runChild } from '../utils/child-app';
+import { stopChild } from '../deploy/child-processes';
+import { startChildApp, type ChildApp } from '../utils/child-app';
 import { baseUrl, ChunkReader, parseChunks, sijaxBody } from '../utils/http-client';
 import { Latch, until } from '../utils/latch';
 import { startApp } from '../utils/test-app';
@@ -137,34 +137,33 @@ const PLATFORM = (globalThis as { SIJAX_PLATFORM?: string }).SIJAX_PLATFORM ?? '
 const SHUTDOWN_APP = join(__dirname, '..', 'fixtures', 'shutdown-app.js');
 
 describe('SIGTERM to a real app process', () => {
-  let child: ChildProcess | undefined;
+  let app: ChildApp | undefined;
 
-  afterEach(() => killChild(child));
+  afterEach(() => stopChild(app?.child, 'SIGKILL'));
 
   it('ends the open stream with a 503 chunk, runs the handler’s finally and exits 0 within 5 s', async () => {
-    assertBuiltLib();
-    const run = runChild(SHUTDOWN_APP, { SIJAX_PLATFORM: PLATFORM });
-    child = run.child;
-    const port = await childPort(run);
+    app = await startChildApp(SHUTDOWN_APP, { SIJAX_PLATFORM: PLATFORM });
+    const { child, events, port } = app;
 
     const reader = new ChunkReader(`http://127.0.0.1:${port}/sijax`, sijaxBody('forever'));
     await reader.waitFor((text) => parseChunks(text).length >= 1);
     const signalledAt = Date.now();
-    child.kill('SIGTERM');
+    const exitedAt = child.exited.then(() => Date.now());
+    child.process.kill('SIGTERM');
 
     await reader.done;
-    const { code, signal, at } = await run.exited;
-    expect({ code, signal, stderr: run.stderr.join('') }).toEqual({
+    const { code, signal } = await child.exited;
+    expect({ code, signal, stderr: child.stderr() }).toEqual({
       code: 0,
       signal: null,
       stderr: '',
     });
-    expect(at - signalledAt).toBeLessThan(CLOSE_LIMIT_MS);
+    expect((await exitedAt) - signalledAt).toBeLessThan(CLOSE_LIMIT_MS);
     expect(parseChunks(reader.text)).toEqual([
       [{ type: 'html', selector: '#status', html: 'running', setType: 'replace' }],
       [SHUTTING_DOWN],
     ]);
     expect(reader.ended).toBe(true);
-    expect(run.messages).toContainEqual({ event: 'finally' });
+    expect(events.all.map((event) => event.event)).toContain('finally');
   }, 20_000);
 });

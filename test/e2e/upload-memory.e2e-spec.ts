@@ -1,10 +1,10 @@
-import type { ChildProcess } from 'child_process';
 import { once } from 'events';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { request, type IncomingMessage } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { assertBuiltLib, childPort, killChild, runChild } from '../utils/child-app';
+import { stopChild, type Child } from '../deploy/child-processes';
+import { startChildApp } from '../utils/child-app';
 import { parseChunks } from '../utils/http-client';
 import { until } from '../utils/latch';
 import { PLATFORM } from '../utils/test-app';
@@ -87,31 +87,33 @@ async function upload(port: number, size: number): Promise<string> {
  */
 describe(`An upload's memory on ${PLATFORM}`, () => {
   let spool: string;
-  let child: ChildProcess | undefined;
+  let child: Child | undefined;
 
   beforeAll(() => {
-    assertBuiltLib();
     spool = mkdtempSync(join(tmpdir(), 'sijax-upload-memory-'));
   });
 
-  afterEach(() => killChild(child));
+  afterEach(() => stopChild(child, 'SIGKILL'));
   afterAll(() => rmSync(spool, { recursive: true, force: true }));
 
   /** How much a 200 MB upload grows the app's RSS at its peak, and the app's answer. */
   async function measure(app: string, execArgv: string[] = []) {
-    const run = runChild(app, { SIJAX_PLATFORM: PLATFORM, SIJAX_UPLOAD_DIR: spool }, execArgv);
-    child = run.child;
-    const port = await childPort(run);
-    for (let i = 0; i < 2; i++) await upload(port, 8 * MiB);
-    writeFileSync(`/proc/${run.child.pid}/clear_refs`, '5'); // the peak starts again from here
-    const before = residentMemory(run.child.pid!).rss;
-    const text = await upload(port, SIZE);
-    const growth = residentMemory(run.child.pid!).peak - before;
+    const started = await startChildApp(
+      app,
+      { SIJAX_PLATFORM: PLATFORM, SIJAX_UPLOAD_DIR: spool },
+      execArgv,
+    );
+    child = started.child;
+    const pid = child.process.pid!;
+    for (let i = 0; i < 2; i++) await upload(started.port, 8 * MiB);
+    writeFileSync(`/proc/${pid}/clear_refs`, '5'); // the peak starts again from here
+    const before = residentMemory(pid).rss;
+    const text = await upload(started.port, SIZE);
+    const growth = residentMemory(pid).peak - before;
     // Removed once the call has ended, which is just after its answer.
     await until(() => readdirSync(spool).length === 0, 5000, 'the spooled files to go');
-    run.child.kill();
-    await run.exited;
-    return { text, growth, stderr: run.stderr.join('') };
+    await stopChild(child);
+    return { text, growth, stderr: child.stderr() };
   }
 
   const MiBs = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
