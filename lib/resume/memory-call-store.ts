@@ -5,6 +5,7 @@ import type {
   CallStore,
   ResumableCallInfo,
 } from './call-store';
+import { BATCH_OVERHEAD, BatchLog } from './batch-log';
 import { CallGoneError } from './call-errors';
 
 /** @publicApi */
@@ -13,28 +14,30 @@ export interface MemoryCallStoreOptions {
   maxTotalBytes?: number;
 }
 
-/** What a kept entry costs besides its JSON (V8 one-byte strings: a byte per character). */
-const ENTRY_OVERHEAD = 64;
+/** What the terminal entry costs (a batch costs its JSON plus BATCH_OVERHEAD). */
+const END_COST = BATCH_OVERHEAD;
 
 interface MemoryLog {
   readonly info: ResumableCallInfo;
   readonly limits: CallLogLimits;
-  /** Kept entries from `head` on (trimmed ones before it are dropped from time to time). */
-  entries: CallLogEntry[];
-  head: number;
-  bytes: number;
-  ended: boolean;
+  readonly batches: BatchLog;
+  /** The terminal entry, once the call has ended. */
+  end?: CallLogEntry;
   readonly followers: Set<(entry: CallLogEntry) => void>;
   onCancel?: () => void;
   onProgress?: (offset: number) => void;
   expiry?: NodeJS.Timeout;
 }
 
+/** What a log holds, in the units of `maxTotalBytes`. */
+const costOf = (log: MemoryLog): number => log.batches.size + (log.end ? END_COST : 0);
+
 /**
  * The default store: resumable calls' logs in this process's memory, for one instance. Each
  * log holds at most `maxBatches` batches and is dropped `retainMs` after its end; all logs
- * together hold at most `maxTotalBytes` of batch JSON (each batch costs its JSON's length plus
- * about 64 bytes), ended logs evicted first, then the oldest batches of running ones.
+ * together hold at most `maxTotalBytes` of batch JSON (each batch costs its JSON's UTF-8 length
+ * plus 16 bytes, kept in buffers off the JS heap), ended logs evicted first, then the oldest
+ * batches of running ones.
  * @publicApi
  */
 export class MemoryCallStore implements CallStore {
@@ -51,10 +54,7 @@ export class MemoryCallStore implements CallStore {
     this.logs.set(info.callId, {
       info,
       limits,
-      entries: [],
-      head: 0,
-      bytes: 0,
-      ended: false,
+      batches: new BatchLog(),
       followers: new Set(),
     });
     return true;
@@ -66,31 +66,28 @@ export class MemoryCallStore implements CallStore {
 
   append(callId: string, entries: readonly CallLogEntry[]): void {
     const log = this.logs.get(callId);
-    if (!log || log.ended) return;
-    for (const entry of entries) {
-      log.entries.push(entry);
-      const cost = (entry.json?.length ?? 0) + ENTRY_OVERHEAD;
-      log.bytes += cost;
-      this.totalBytes += cost;
-      if (entry.outcome) this.ended(log);
-      for (const follower of log.followers) follower(entry);
+    if (!log || log.end) return;
+    const before = costOf(log);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if (entry.outcome) this.ended(log, entry);
+      else log.batches.append(entry.offset, entry.json!);
+      if (log.followers.size > 0) for (const follower of log.followers) follower(entry);
     }
-    while (log.entries.length - log.head > log.limits.maxBatches + (log.ended ? 1 : 0))
-      this.trim(log);
+    while (log.batches.count > log.limits.maxBatches) log.batches.dropOldest();
+    this.totalBytes += costOf(log) - before;
     if (this.totalBytes > this.maxTotalBytes) this.evict();
   }
 
   read(callId: string, after: number): CallLogRead {
     const log = this.logs.get(callId);
     if (!log) throw new CallGoneError();
-    const first = log.entries[log.head]?.offset ?? after + 1;
+    const first = log.batches.firstOffset ?? log.end?.offset ?? after + 1;
     // The entry right after `after` must still be here (or not written yet).
     if (first > after + 1) throw new CallGoneError();
-    const entries: CallLogEntry[] = [];
-    for (let i = log.head; i < log.entries.length; i++) {
-      if (log.entries[i].offset > after) entries.push(log.entries[i]);
-    }
-    return { entries, ended: log.ended };
+    const entries = log.batches.entriesAfter(after);
+    if (log.end && log.end.offset > after) entries.push(log.end);
+    return { entries, ended: log.end !== undefined };
   }
 
   async follow(
@@ -145,8 +142,8 @@ export class MemoryCallStore implements CallStore {
     this.totalBytes = 0;
   }
 
-  private ended(log: MemoryLog): void {
-    log.ended = true;
+  private ended(log: MemoryLog, end: CallLogEntry): void {
+    log.end = end;
     log.expiry = setTimeout(() => this.drop(log), log.limits.retainMs);
     log.expiry.unref();
   }
@@ -155,30 +152,21 @@ export class MemoryCallStore implements CallStore {
     clearTimeout(log.expiry);
     if (this.logs.get(log.info.callId) !== log) return;
     this.logs.delete(log.info.callId);
-    this.totalBytes -= log.bytes;
-  }
-
-  /** Drops a log's oldest kept entry; compacts once the dropped part is as long as the rest. */
-  private trim(log: MemoryLog): void {
-    const entry = log.entries[log.head++];
-    const cost = (entry.json?.length ?? 0) + ENTRY_OVERHEAD;
-    log.bytes -= cost;
-    this.totalBytes -= cost;
-    if (log.head * 2 >= log.entries.length) {
-      log.entries = log.entries.slice(log.head);
-      log.head = 0;
-    }
+    this.totalBytes -= costOf(log);
   }
 
   /** Over the total: ended logs go first (oldest first), then running logs' oldest batches. */
   private evict(): void {
     for (const log of this.logs.values()) {
       if (this.totalBytes <= this.maxTotalBytes) return;
-      if (log.ended) this.drop(log);
+      if (log.end) this.drop(log);
     }
     for (const log of this.logs.values()) {
-      while (this.totalBytes > this.maxTotalBytes && log.entries.length - log.head > 1)
-        this.trim(log);
+      while (this.totalBytes > this.maxTotalBytes && log.batches.count > 1) {
+        const before = costOf(log);
+        log.batches.dropOldest();
+        this.totalBytes += costOf(log) - before;
+      }
     }
   }
 }
