@@ -38,6 +38,8 @@ export class BatchLog {
   /** The oldest kept batch's index in the first segment. */
   private head = 0;
   private nextSize = FIRST_SEGMENT_BYTES;
+  /** A dropped segment of the largest size, for the next one: no new memory for a long call. */
+  private spare?: Buffer;
   private readonly waiting: string[] = [];
   private readonly waitingOffsets: number[] = [];
   private waitingCount = 0;
@@ -66,6 +68,7 @@ export class BatchLog {
     if (++this.head === first.offsets.length) {
       this.segments.shift();
       this.head = 0;
+      if (first.bytes.length === LARGEST_SEGMENT_BYTES) this.spare = first.bytes;
     }
   }
 
@@ -117,8 +120,12 @@ export class BatchLog {
   }
 
   private addSegment(atLeast: number): LogSegment {
+    const size = Math.max(this.nextSize, atLeast);
+    const spare = this.spare;
+    this.spare = undefined;
     // Unpooled: a slice of Node's shared pool would keep the whole pool alive.
-    const segment = new LogSegment(Buffer.allocUnsafeSlow(Math.max(this.nextSize, atLeast)));
+    const bytes = spare?.length === size ? spare : Buffer.allocUnsafeSlow(size);
+    const segment = new LogSegment(bytes);
     this.nextSize = Math.min(this.nextSize * 2, LARGEST_SEGMENT_BYTES);
     this.segments.push(segment);
     return segment;

@@ -20,6 +20,7 @@ export interface RunSettings {
  */
 export class ResumableRun implements CallSink {
   readonly readers = new Set<RunReader>();
+  readonly callId: string;
   /** Settles when the call has run to its end. */
   settled!: Promise<void>;
   private offset = 0;
@@ -38,15 +39,12 @@ export class ResumableRun implements CallSink {
     private readonly settings: RunSettings,
     private readonly onEnd: (run: ResumableRun) => void,
   ) {
+    this.callId = call.request.callId!;
     this.release = store.run(
       this.callId,
       () => call.cancel(),
       (offset) => this.advance(offset),
     );
-  }
-
-  get callId(): string {
-    return this.call.request.callId!;
   }
 
   start(): void {
@@ -146,8 +144,9 @@ export class ResumableRun implements CallSink {
   }
 
   private deliver(entries: readonly CallLogEntry[]): void {
-    for (const reader of this.readers) for (const entry of entries) reader.push(entry);
-    if (entries[entries.length - 1].outcome) this.onEnd(this);
+    const count = entries.length;
+    for (const reader of this.readers) for (let i = 0; i < count; i++) reader.push(entries[i]);
+    if (entries[count - 1].outcome) this.onEnd(this);
   }
 
   private storeFailed(error: unknown): void {
