@@ -39,7 +39,7 @@ export class BatchLog {
   private head = 0;
   private nextSize = FIRST_SEGMENT_BYTES;
   /** A dropped segment of the largest size, for the next one: no new memory for a long call. */
-  private spare?: Buffer;
+  private spare: Buffer | undefined = undefined;
   private readonly waiting: string[] = [];
   private readonly waitingOffsets: number[] = [];
   private waitingCount = 0;

@@ -50,6 +50,8 @@ export class MemoryCallStore implements CallStore {
   private readonly logs = new Map<string, MemoryLog>();
   private readonly maxTotalBytes: number;
   private totalBytes = 0;
+  /** The log appended to last: a running call appends to the same one batch after batch. */
+  private lastAppended: MemoryLog | undefined = undefined;
 
   constructor(options: MemoryCallStoreOptions = {}) {
     this.maxTotalBytes = options.maxTotalBytes ?? 64 * 1024 * 1024;
@@ -66,7 +68,8 @@ export class MemoryCallStore implements CallStore {
   }
 
   append(callId: string, entries: readonly CallLogEntry[]): void {
-    const log = this.logs.get(callId);
+    let log = this.lastAppended;
+    if (log?.info.callId !== callId) log = this.lastAppended = this.logs.get(callId);
     if (!log || log.end) return;
     const before = log.cost;
     for (let i = 0; i < entries.length; i++) {
@@ -140,6 +143,7 @@ export class MemoryCallStore implements CallStore {
     for (const log of this.logs.values()) clearTimeout(log.expiry);
     this.logs.clear();
     this.totalBytes = 0;
+    this.lastAppended = undefined;
   }
 
   private ended(log: MemoryLog, end: CallLogEntry): void {
@@ -153,6 +157,7 @@ export class MemoryCallStore implements CallStore {
     if (this.logs.get(log.info.callId) !== log) return;
     this.logs.delete(log.info.callId);
     this.totalBytes -= log.cost;
+    if (this.lastAppended === log) this.lastAppended = undefined;
   }
 
   /** Over the total: ended logs go first (oldest first), then running logs' oldest batches. */

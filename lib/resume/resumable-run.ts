@@ -27,10 +27,11 @@ export class ResumableRun implements CallSink {
   /** Highest offset a reader (here or elsewhere) has taken. */
   private progress = 0;
   private ended = false;
-  private linger?: NodeJS.Timeout;
-  private inflight?: Promise<void>;
+  // Every field set up front (also the empty ones): one shape for every run, on a hot path.
+  private linger: NodeJS.Timeout | undefined = undefined;
+  private inflight: Promise<void> | undefined = undefined;
   private backlog: CallLogEntry[] = [];
-  private paused?: { promise: Promise<void>; resume: () => void };
+  private paused: { promise: Promise<void>; resume: () => void } | undefined = undefined;
   private readonly release: () => void;
 
   constructor(

@@ -31,9 +31,9 @@ export class StreamWriter implements CallSink, ConnectionWatcher {
   private readonly flushable: boolean;
   private readonly unwatch: () => void;
   private started = false;
-  private blocked?: Promise<void>;
+  private blocked: Promise<void> | undefined = undefined;
   /** Ends the wait for 'drain' early: a queued response whose client left never drains. */
-  private unblock?: () => void;
+  private unblock: (() => void) | undefined = undefined;
   /** Bytes waiting for the end of the tick. */
   private pending = '';
   private scheduled = false;
