@@ -40,8 +40,9 @@ export class BatchLog {
   private nextSize = FIRST_SEGMENT_BYTES;
   /** A dropped segment of the largest size, for the next one: no new memory for a long call. */
   private spare: Buffer | undefined = undefined;
-  private readonly waiting: string[] = [];
-  private readonly waitingOffsets: number[] = [];
+  // New arrays for each bulk: young ones, which the collector's write barrier lets through.
+  private waiting: string[] = new Array<string>(BULK);
+  private waitingOffsets: number[] = new Array<number>(BULK);
   private waitingCount = 0;
 
   append(offset: number, json: string): void {
@@ -112,10 +113,11 @@ export class BatchLog {
       end += ascii ? json.length : Buffer.byteLength(json);
       segment.offsets.push(this.waitingOffsets[i]);
       segment.ends.push(end);
-      this.waiting[i] = '';
     }
     segment.used += written;
     this.size += written - text.length;
+    this.waiting = new Array<string>(BULK);
+    this.waitingOffsets = new Array<number>(BULK);
     this.waitingCount = 0;
   }
 

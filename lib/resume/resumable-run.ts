@@ -19,7 +19,8 @@ export interface RunSettings {
  * the handler is paused once `maxBatches` batches wait unread.
  */
 export class ResumableRun implements CallSink {
-  readonly readers = new Set<RunReader>();
+  /** Replaced, not changed, when a reader comes or goes: a loop over it is never disturbed. */
+  private readers: readonly RunReader[] = [];
   readonly callId: string;
   /** Settles when the call has run to its end. */
   settled!: Promise<void>;
@@ -59,12 +60,13 @@ export class ResumableRun implements CallSink {
   }
 
   ready(): Promise<void> | undefined {
-    for (const reader of this.readers) {
-      const wait = reader.ready();
+    const readers = this.readers;
+    for (let i = 0; i < readers.length; i++) {
+      const wait = readers[i].ready();
       if (wait) return wait;
     }
     if (this.inflight && this.backlog.length >= this.settings.maxBatches) return this.inflight;
-    if (this.readers.size > 0 || this.offset - this.progress < this.settings.maxBatches) {
+    if (readers.length > 0 || this.offset - this.progress < this.settings.maxBatches) {
       return undefined;
     }
     if (!this.paused) {
@@ -86,7 +88,7 @@ export class ResumableRun implements CallSink {
 
   /** A connection follows from `after` on: the log's replay, then live batches. */
   add(reader: RunReader, replay: Promise<readonly CallLogEntry[]> | readonly CallLogEntry[]): void {
-    this.readers.add(reader);
+    this.readers = [...this.readers, reader];
     clearTimeout(this.linger);
     this.linger = undefined;
     const take = (entries: readonly CallLogEntry[]) => reader.replay(entries);
@@ -97,7 +99,7 @@ export class ResumableRun implements CallSink {
 
   /** The reader's connection went away: the call lingers if it was the last. */
   remove(reader: RunReader): void {
-    this.readers.delete(reader);
+    this.readers = this.readers.filter((other) => other !== reader);
     this.lingerIfAlone();
   }
 
@@ -105,14 +107,14 @@ export class ResumableRun implements CallSink {
   advance(offset: number): void {
     // A follower elsewhere counts as a reader for the linger, also when it reports no progress
     // (it waits on a handler that says nothing): its reports are its only sign of presence.
-    if (this.readers.size === 0 && !this.ended) this.lingerIfAlone(true);
+    if (this.readers.length === 0 && !this.ended) this.lingerIfAlone(true);
     if (offset <= this.progress) return;
     this.progress = offset;
     if (this.paused && this.offset - this.progress < this.settings.maxBatches) this.unpause();
   }
 
   private lingerIfAlone(restart = false): void {
-    if (this.ended || this.readers.size > 0 || (this.linger && !restart)) return;
+    if (this.ended || this.readers.length > 0 || (this.linger && !restart)) return;
     clearTimeout(this.linger);
     this.linger = setTimeout(() => this.call.cancel(), this.settings.lingerMs);
     this.linger.unref();
@@ -145,8 +147,10 @@ export class ResumableRun implements CallSink {
   }
 
   private deliver(entries: readonly CallLogEntry[]): void {
+    const readers = this.readers;
     const count = entries.length;
-    for (const reader of this.readers) for (let i = 0; i < count; i++) reader.push(entries[i]);
+    for (let r = 0; r < readers.length; r++)
+      for (let i = 0; i < count; i++) readers[r].push(entries[i]);
     if (entries[count - 1].outcome) this.onEnd(this);
   }
 

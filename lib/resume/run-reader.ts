@@ -42,10 +42,12 @@ export class RunReader {
   }
 
   private take(entry: CallLogEntry): void {
-    if (entry.offset <= this.written || this.writer.closed) return;
+    if (entry.offset <= this.written) return;
+    if (entry.outcome) {
+      if (this.writer.closed) return;
+      this.writer.end(entry.outcome);
+    } else if (!this.writer.writeJson(entry.json!, entry.offset)) return;
     this.written = entry.offset;
-    if (entry.outcome) this.writer.end(entry.outcome);
-    else this.writer.writeJson(entry.json!, entry.offset);
     this.onWritten(entry.offset);
   }
 }

@@ -65,9 +65,9 @@ export class StreamWriter implements CallSink, ConnectionWatcher {
     this.send(this.encode(batch, offset));
   }
 
-  /** A batch from its JSON (a resumable call's log). */
-  writeJson(json: string, offset: number): void {
-    this.send(this.encoder.batchOfJson(json, offset));
+  /** A batch from its JSON (a resumable call's log); false when the stream is closed. */
+  writeJson(json: string, offset: number): boolean {
+    return this.send(this.encoder.batchOfJson(json, offset));
   }
 
   /** Sends the head and the preamble now: a resumable stream announces itself at once. */
@@ -120,8 +120,10 @@ export class StreamWriter implements CallSink, ConnectionWatcher {
    * the socket until then anyway, so no chunk waits longer than it would, and the per-write cost
    * is paid once. A full socket-buffer's worth is written at once.
    */
-  private send(data: string): void {
-    if (this.gone()) return;
+  private send(data: string): boolean {
+    // The client leaving or an end here sets `done`; the response's own state is read once per
+    // write (`flush`), not once per batch.
+    if (this.done) return false;
     this.silent = false;
     if (!this.started) data = this.start() + data;
     this.pending += data;
@@ -130,6 +132,7 @@ export class StreamWriter implements CallSink, ConnectionWatcher {
       this.scheduled = true;
       process.nextTick(flushOnTick, this);
     }
+    return true;
   }
 
   /** @internal The end of the tick in which something was sent. */
@@ -140,8 +143,9 @@ export class StreamWriter implements CallSink, ConnectionWatcher {
 
   private flush(): void {
     const data = this.pending;
-    if (!data || this.gone()) return;
+    if (!data) return;
     this.pending = '';
+    if (this.gone()) return;
     const accepted = this.res.write(data);
     if (this.flushable) this.res.flush!();
     if (!accepted && !this.blocked) this.blocked = this.drained();
