@@ -44,6 +44,8 @@ export class BatchLog {
   private waiting: string[] = new Array<string>(BULK);
   private waitingOffsets: number[] = new Array<number>(BULK);
   private waitingCount = 0;
+  /** Waiting batches before this one were dropped before they were stored (a short log). */
+  private waitingHead = 0;
 
   append(offset: number, json: string): void {
     this.waiting[this.waitingCount] = json;
@@ -56,16 +58,23 @@ export class BatchLog {
   /** The oldest kept batch's offset. */
   get firstOffset(): number | undefined {
     if (this.count === 0) return undefined;
-    if (this.count === this.waitingCount) return this.waitingOffsets[0];
+    if (this.count === this.waitingCount - this.waitingHead) {
+      return this.waitingOffsets[this.waitingHead];
+    }
     return this.segments[0].offsets[this.head];
   }
 
   /** Drops the oldest kept batch. */
   dropOldest(): void {
-    if (this.count === this.waitingCount) this.store();
+    this.count--;
+    if (this.count + 1 === this.waitingCount - this.waitingHead) {
+      const json = this.waiting[this.waitingHead];
+      this.waiting[this.waitingHead++] = '';
+      this.size -= json.length + BATCH_OVERHEAD;
+      return;
+    }
     const first = this.segments[0];
     this.size -= first.ends[this.head] - first.start(this.head) + BATCH_OVERHEAD;
-    this.count--;
     if (++this.head === first.offsets.length) {
       this.segments.shift();
       this.head = 0;
@@ -92,10 +101,10 @@ export class BatchLog {
 
   /** Copies the waiting batches into the newest segment, in one write. */
   private store(): void {
-    const count = this.waitingCount;
-    if (count === 0) return;
+    const { waitingHead: from, waitingCount: to } = this;
+    if (from === to) return this.clearWaiting();
     let text = '';
-    for (let i = 0; i < count; i++) text += this.waiting[i];
+    for (let i = from; i < to; i++) text += this.waiting[i];
     let segment = this.segments[this.segments.length - 1];
     // UTF-8 takes at most 3 bytes per UTF-16 unit: measure only when that may not fit.
     if (segment === undefined || segment.bytes.length - segment.used < text.length * 3) {
@@ -108,7 +117,7 @@ export class BatchLog {
     // All ASCII (one byte per unit, the usual case): each batch's end follows from its length.
     const ascii = written === text.length;
     let end = segment.used;
-    for (let i = 0; i < count; i++) {
+    for (let i = from; i < to; i++) {
       const json = this.waiting[i];
       end += ascii ? json.length : Buffer.byteLength(json);
       segment.offsets.push(this.waitingOffsets[i]);
@@ -116,9 +125,14 @@ export class BatchLog {
     }
     segment.used += written;
     this.size += written - text.length;
+    this.clearWaiting();
+  }
+
+  private clearWaiting(): void {
+    if (this.waitingCount === 0) return;
     this.waiting = new Array<string>(BULK);
     this.waitingOffsets = new Array<number>(BULK);
-    this.waitingCount = 0;
+    this.waitingCount = this.waitingHead = 0;
   }
 
   private addSegment(atLeast: number): LogSegment {
