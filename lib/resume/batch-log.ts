@@ -6,7 +6,14 @@ export const BATCH_OVERHEAD = 16;
 const BULK = 64;
 /** The first segment's size; each next one doubles, up to the largest. */
 const FIRST_SEGMENT_BYTES = 8 * 1024;
-const LARGEST_SEGMENT_BYTES = 256 * 1024;
+const LARGEST_SEGMENT_BYTES = 32 * 1024;
+
+/** `strings[from..to)` as one string (a rope: the buffer write flattens it once). */
+function joined(strings: string[], from: number, to: number): string {
+  let text = '';
+  for (let i = from; i < to; i++) text += strings[i];
+  return text;
+}
 
 /** Consecutive batches of one log: their JSON as UTF-8 in one buffer, where each one ends. */
 class LogSegment {
@@ -16,8 +23,8 @@ class LogSegment {
 
   constructor(readonly bytes: Buffer) {}
 
-  start(index: number): number {
-    return index === 0 ? 0 : this.ends[index - 1];
+  json(index: number): string {
+    return this.bytes.toString('utf8', index === 0 ? 0 : this.ends[index - 1], this.ends[index]);
   }
 }
 
@@ -28,13 +35,15 @@ class LogSegment {
  * look inside, a kept batch costs its UTF-8 bytes and two numbers. The newest batches (fewer than
  * `BULK`) wait as strings and go into the buffer together; segments are dropped whole once every
  * batch in them is trimmed.
+ *
+ * `size` is what the log holds: the buffers it allocated (filled or not, and one dropped
+ * segment kept for the next), the waiting batches' JSON, and `BATCH_OVERHEAD` per batch.
  */
 export class BatchLog {
   /** Batches kept. */
   count = 0;
-  /** What the kept batches cost: UTF-8 bytes (UTF-16 units while waiting) plus the overhead. */
   size = 0;
-  private segments: LogSegment[] = [];
+  private readonly segments: LogSegment[] = [];
   /** The oldest kept batch's index in the first segment. */
   private head = 0;
   private nextSize = FIRST_SEGMENT_BYTES;
@@ -48,11 +57,10 @@ export class BatchLog {
   private waitingHead = 0;
 
   append(offset: number, json: string): void {
-    this.waiting[this.waitingCount] = json;
-    this.waitingOffsets[this.waitingCount] = offset;
+    this.wait(json, offset);
     this.size += json.length + BATCH_OVERHEAD;
     this.count++;
-    if (++this.waitingCount === BULK) this.store();
+    if (this.waitingCount === BULK) this.store();
   }
 
   /** The oldest kept batch's offset. */
@@ -67,82 +75,122 @@ export class BatchLog {
   /** Drops the oldest kept batch. */
   dropOldest(): void {
     this.count--;
+    this.size -= BATCH_OVERHEAD;
     if (this.count + 1 === this.waitingCount - this.waitingHead) {
-      const json = this.waiting[this.waitingHead];
+      this.size -= this.waiting[this.waitingHead].length;
       this.waiting[this.waitingHead++] = '';
-      this.size -= json.length + BATCH_OVERHEAD;
       return;
     }
     const first = this.segments[0];
-    this.size -= first.ends[this.head] - first.start(this.head) + BATCH_OVERHEAD;
-    if (++this.head === first.offsets.length) {
-      this.segments.shift();
-      this.head = 0;
-      if (first.bytes.length === LARGEST_SEGMENT_BYTES) this.spare = first.bytes;
-    }
+    if (++this.head < first.offsets.length) return;
+    this.segments.shift();
+    this.head = 0;
+    if (first.bytes.length === LARGEST_SEGMENT_BYTES && this.spare === undefined) {
+      this.spare = first.bytes;
+    } else this.size -= first.bytes.length;
+  }
+
+  /** Lets go of the segment kept for the next one: the log grows no more, or must shrink. */
+  releaseSpare(): void {
+    if (this.spare === undefined) return;
+    this.size -= this.spare.length;
+    this.spare = undefined;
   }
 
   /** The kept batches after offset `after`, in order. */
   entriesAfter(after: number): CallLogEntry[] {
-    this.store();
     const entries: CallLogEntry[] = [];
     let index = this.head;
     for (const segment of this.segments) {
       for (; index < segment.offsets.length; index++) {
         const offset = segment.offsets[index];
-        if (offset <= after) continue;
-        const json = segment.bytes.toString('utf8', segment.start(index), segment.ends[index]);
-        entries.push({ offset, json });
+        if (offset > after) entries.push({ offset, json: segment.json(index) });
       }
       index = 0;
+    }
+    for (let i = this.waitingHead; i < this.waitingCount; i++) {
+      const offset = this.waitingOffsets[i];
+      if (offset > after) entries.push({ offset, json: this.waiting[i] });
     }
     return entries;
   }
 
   /** Copies the waiting batches into the newest segment, in one write. */
   private store(): void {
-    const { waitingHead: from, waitingCount: to } = this;
-    if (from === to) return this.clearWaiting();
-    let text = '';
-    for (let i = from; i < to; i++) text += this.waiting[i];
-    let segment = this.segments[this.segments.length - 1];
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: measure only when that may not fit.
-    if (segment === undefined || segment.bytes.length - segment.used < text.length * 3) {
-      const bytes = Buffer.byteLength(text);
-      if (segment === undefined || segment.bytes.length - segment.used < bytes) {
-        segment = this.addSegment(bytes);
-      }
-    }
-    const written = segment.bytes.write(text, segment.used);
-    // All ASCII (one byte per unit, the usual case): each batch's end follows from its length.
-    const ascii = written === text.length;
-    let end = segment.used;
-    for (let i = from; i < to; i++) {
-      const json = this.waiting[i];
-      end += ascii ? json.length : Buffer.byteLength(json);
-      segment.offsets.push(this.waitingOffsets[i]);
-      segment.ends.push(end);
-    }
-    segment.used += written;
-    this.size += written - text.length;
-    this.clearWaiting();
-  }
-
-  private clearWaiting(): void {
-    if (this.waitingCount === 0) return;
+    const { waitingHead: from, waitingCount: to, waiting, waitingOffsets } = this;
     this.waiting = new Array<string>(BULK);
     this.waitingOffsets = new Array<number>(BULK);
     this.waitingCount = this.waitingHead = 0;
+    // A short log (most of its bulk trimmed already) keeps its few batches waiting.
+    if (to - from < BULK / 2) {
+      for (let i = from; i < to; i++) this.wait(waiting[i], waitingOffsets[i]);
+      return;
+    }
+    const text = joined(waiting, from, to);
+    let segment = this.segments[this.segments.length - 1];
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: when that fits, no need to measure anything.
+    const room = segment === undefined ? 0 : segment.bytes.length - segment.used;
+    const textBytes = room >= text.length * 3 ? 0 : Buffer.byteLength(text);
+    if (segment !== undefined && textBytes <= room) {
+      this.write(segment, text, waiting, waitingOffsets, from, to);
+    } else {
+      const ascii = textBytes === text.length;
+      let start = from;
+      let bytes = 0;
+      for (let i = from; i < to; i++) {
+        const size = ascii ? waiting[i].length : Buffer.byteLength(waiting[i]);
+        // What does not fit starts the next segment: no room is left unused but the last one's.
+        if (segment === undefined || segment.bytes.length - segment.used - bytes < size) {
+          if (i > start)
+            this.write(segment, joined(waiting, start, i), waiting, waitingOffsets, start, i);
+          segment = this.addSegment(size);
+          [start, bytes] = [i, 0];
+        }
+        bytes += size;
+      }
+      const rest = start === from ? text : joined(waiting, start, to);
+      this.write(segment, rest, waiting, waitingOffsets, start, to);
+    }
+    this.size -= text.length;
+  }
+
+  /** Copies batches `from` to `to` (excluded), joined in `text`, into `segment`, which has room. */
+  private write(
+    segment: LogSegment,
+    text: string,
+    waiting: string[],
+    offsets: number[],
+    from: number,
+    to: number,
+  ): void {
+    const written = segment.bytes.write(text, segment.used);
+    // All ASCII (the usual case): each batch's end follows from its length.
+    const ascii = written === text.length;
+    let end = segment.used;
+    for (let i = from; i < to; i++) {
+      end += ascii ? waiting[i].length : Buffer.byteLength(waiting[i]);
+      segment.offsets.push(offsets[i]);
+      segment.ends.push(end);
+    }
+    segment.used = end;
+  }
+
+  private wait(json: string, offset: number): void {
+    this.waiting[this.waitingCount] = json;
+    this.waitingOffsets[this.waitingCount++] = offset;
   }
 
   private addSegment(atLeast: number): LogSegment {
     const size = Math.max(this.nextSize, atLeast);
-    const spare = this.spare;
-    this.spare = undefined;
-    // Unpooled: a slice of Node's shared pool would keep the whole pool alive.
-    const bytes = spare?.length === size ? spare : Buffer.allocUnsafeSlow(size);
-    const segment = new LogSegment(bytes);
     this.nextSize = Math.min(this.nextSize * 2, LARGEST_SEGMENT_BYTES);
+    let bytes = this.spare;
+    if (bytes?.length === size) this.spare = undefined;
+    else {
+      // Unpooled: a slice of Node's shared pool would keep the whole pool alive.
+      bytes = Buffer.allocUnsafeSlow(size);
+      this.size += size;
+    }
+    const segment = new LogSegment(bytes);
     this.segments.push(segment);
     return segment;
   }

@@ -10,7 +10,7 @@ import { CallGoneError } from './call-errors';
 
 /** @publicApi */
 export interface MemoryCallStoreOptions {
-  /** Most bytes of batch JSON kept for all calls together; ended calls go first. @default 64 MiB */
+  /** Most bytes all logs hold together (see MemoryCallStore); ended calls go first. @default 64 MiB */
   maxTotalBytes?: number;
 }
 
@@ -41,9 +41,10 @@ class MemoryLog {
 /**
  * The default store: resumable calls' logs in this process's memory, for one instance. Each
  * log holds at most `maxBatches` batches and is dropped `retainMs` after its end; all logs
- * together hold at most `maxTotalBytes` of batch JSON (each batch costs its JSON's UTF-8 length
- * plus 16 bytes, kept in buffers off the JS heap), ended logs evicted first, then the oldest
- * batches of running ones.
+ * together hold at most `maxTotalBytes`, ended logs evicted first, then the oldest batches of
+ * running ones. A log holds its batches' JSON as UTF-8 in buffers off the JS heap, segments of up
+ * to 32 KiB filled in order, plus 16 bytes a batch; it counts the buffers it allocated, filled or
+ * not (a log trimmed to its newest batch may still hold one segment).
  * @publicApi
  */
 export class MemoryCallStore implements CallStore {
@@ -148,6 +149,7 @@ export class MemoryCallStore implements CallStore {
 
   private ended(log: MemoryLog, end: CallLogEntry): void {
     log.end = end;
+    log.batches.releaseSpare();
     log.expiry = setTimeout(() => this.drop(log), log.limits.retainMs);
     log.expiry.unref();
   }
@@ -165,6 +167,11 @@ export class MemoryCallStore implements CallStore {
     for (const log of this.logs.values()) {
       if (this.totalBytes <= this.maxTotalBytes) return;
       if (log.end) this.drop(log);
+    }
+    for (const log of this.logs.values()) {
+      const before = log.cost;
+      log.batches.releaseSpare();
+      this.totalBytes += log.cost - before;
     }
     for (const log of this.logs.values()) {
       while (this.totalBytes > this.maxTotalBytes && log.batches.count > 1) {
