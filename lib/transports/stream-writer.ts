@@ -88,10 +88,11 @@ export class StreamWriter implements CallSink, ConnectionWatcher {
   end(_outcome: CallOutcome): void {
     if (this.gone()) return;
     this.unwatch();
-    this.pending += (this.started ? '' : this.start()) + this.encoder.ending;
-    this.flush();
+    const data = this.pending + (this.started ? '' : this.start()) + this.encoder.ending;
+    this.pending = '';
     this.done = true;
-    if (!this.res.writableEnded) this.res.end();
+    // With the last bytes: `end(data)` sends them and the body's end in one socket write.
+    this.res.end(data);
   }
 
   /** Keeps idle streams alive through proxies. */
