@@ -109,9 +109,6 @@ function control(cmd, arg) {
       global.gc?.();
       global.gc?.();
       return process.memoryUsage();
-    case 'cpu':
-      // Server CPU time (user + system, µs): what a figure costs here, apart from the client.
-      return process.cpuUsage();
     case 'snapshot':
       // A heap snapshot into file `arg` (`heap-per-stream.mjs`); V8 collects garbage first.
       global.gc?.();
