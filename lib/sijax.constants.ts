@@ -48,4 +48,9 @@ export const SIJAX_DEFAULTS = {
   settleOnShutdownMs: 3000,
   /** Node's default socket high-water mark: coalesced chunks never hold more than this. */
   coalesceLimit: 16 * 1024,
+  /**
+   * Streams given a heartbeat per turn of the event loop: the writes of thousands of streams at
+   * once stall the loop and, in flight together, make V8 grow its young generation for good.
+   */
+  heartbeatSlice: 256,
 } as const;

@@ -41,7 +41,9 @@ export function encoderFor(
 @Injectable()
 export class CometStreams implements BeforeApplicationShutdown {
   private readonly open = new Set<OpenStream>();
-  private timer?: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  /** The heartbeat sweep under way: the next slice of its streams. */
+  private sweep: NodeJS.Immediate | undefined = undefined;
 
   constructor(private readonly options: SijaxOptions) {}
 
@@ -95,17 +97,30 @@ export class CometStreams implements BeforeApplicationShutdown {
     const { heartbeatMs } = this.options;
     if (!heartbeatMs || this.timer) return;
     // Ticking at half the period, a stream silent for a whole tick gets a heartbeat, so no
-    // stream stays silent longer than `heartbeatMs`.
-    const beat = () => this.open.forEach(({ writer }) => writer.heartbeat());
-    this.timer = setInterval(beat, heartbeatMs / 2);
+    // stream stays silent longer than `heartbeatMs` (and the few ms a sweep takes).
+    this.timer = setInterval(() => this.beat(), heartbeatMs / 2);
     this.timer.unref();
+  }
+
+  /** One sweep over the open streams, `heartbeatSlice` of them per turn of the event loop. */
+  private beat(): void {
+    if (this.sweep) return;
+    const writers = Array.from(this.open, ({ writer }) => writer);
+    let next = 0;
+    const slice = (): void => {
+      const end = Math.min(next + SIJAX_DEFAULTS.heartbeatSlice, writers.length);
+      for (; next < end; next++) writers[next].heartbeat();
+      this.sweep = next < writers.length ? setImmediate(slice).unref() : undefined;
+    };
+    slice();
   }
 
   private close(stream: OpenStream): void {
     this.open.delete(stream);
     if (this.open.size === 0 && this.timer) {
       clearInterval(this.timer);
-      this.timer = undefined;
+      clearImmediate(this.sweep);
+      this.timer = this.sweep = undefined;
     }
   }
 }
