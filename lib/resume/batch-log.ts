@@ -135,26 +135,33 @@ export class BatchLog {
       this.write(segment, text, waiting, waitingOffsets, from, to);
     } else {
       const ascii = textBytes === text.length;
+      // Measured once here, for the split and for where each batch ends.
+      const sizes = new Array<number>(to);
       let start = from;
       let bytes = 0;
       for (let i = from; i < to; i++) {
-        const size = ascii ? waiting[i].length : Buffer.byteLength(waiting[i]);
+        const size = (sizes[i] = ascii ? waiting[i].length : Buffer.byteLength(waiting[i]));
         // What does not fit starts the next segment: no room is left unused but the last one's.
         if (segment === undefined || segment.bytes.length - segment.used - bytes < size) {
-          if (i > start)
-            this.write(segment, joined(waiting, start, i), waiting, waitingOffsets, start, i);
+          if (i > start) {
+            const part = joined(waiting, start, i);
+            this.write(segment, part, waiting, waitingOffsets, start, i, sizes);
+          }
           segment = this.addSegment(size);
           [start, bytes] = [i, 0];
         }
         bytes += size;
       }
       const rest = start === from ? text : joined(waiting, start, to);
-      this.write(segment, rest, waiting, waitingOffsets, start, to);
+      this.write(segment, rest, waiting, waitingOffsets, start, to, sizes);
     }
     this.size -= text.length;
   }
 
-  /** Copies batches `from` to `to` (excluded), joined in `text`, into `segment`, which has room. */
+  /**
+   * Copies batches `from` to `to` (excluded), joined in `text`, into `segment`, which has room;
+   * `sizes`: their UTF-8 sizes when measured already.
+   */
   private write(
     segment: LogSegment,
     text: string,
@@ -162,13 +169,14 @@ export class BatchLog {
     offsets: number[],
     from: number,
     to: number,
+    sizes?: number[],
   ): void {
     const written = segment.bytes.write(text, segment.used);
     // All ASCII (the usual case): each batch's end follows from its length.
     const ascii = written === text.length;
     let end = segment.used;
     for (let i = from; i < to; i++) {
-      end += ascii ? waiting[i].length : Buffer.byteLength(waiting[i]);
+      end += sizes ? sizes[i] : ascii ? waiting[i].length : Buffer.byteLength(waiting[i]);
       segment.offsets.push(offsets[i]);
       segment.ends.push(end);
     }
