@@ -1,11 +1,11 @@
 import { FIELD_ATTACH, FIELD_CANCEL } from '../lib/protocol/wire-names';
 import { calls, fail, openCall, type Call } from './calls';
-import { getRequestUri, getTransport } from './config';
+import { getTransport } from './config';
 import { fetchStream } from './fetch-stream';
 import { iframeStream } from './iframe-stream';
-import { postFields, postHeaders } from './post';
+import { postFields, postForm, postHeaders } from './post';
 import type { CallOptions, CometTransport, SijaxCall } from './types';
-import { emit, sjxError } from './util';
+import { emit, streamCut } from './util';
 
 /** Reconnects of a cut resumable call: 250 ms doubling to 4 s, for up to 30 s in all. */
 const FIRST_RETRY_MS = 250;
@@ -19,17 +19,26 @@ type Connect = (
   onCut: () => void,
 ) => () => void;
 
-/**
- * Runs a stream over `transport`, and reconnects it when a resumable call is cut: the same
- * fields again, from the last offset processed. A cut that is not resumable fails the call.
- */
-function follow(
+type Follow = (
   call: Call,
   fields: Record<string, string>,
   transport: CometTransport,
   after?: number,
-) {
-  const connect: Connect = transport === 'fetch' ? fetchStream : iframeStream;
+) => () => void;
+
+const connectOver = (transport: CometTransport): Connect =>
+  transport === 'fetch' ? fetchStream : iframeStream;
+
+/** Runs a stream over `transport`; a cut fails the call (a build without resumable calls). */
+const followOnce: Follow = (call, fields, transport, after) =>
+  connectOver(transport)(call, fields, after, () => fail(call, streamCut()));
+
+/**
+ * Runs a stream over `transport`, and reconnects it when a resumable call is cut: the same
+ * fields again, from the last offset processed. A cut that is not resumable fails the call.
+ */
+const followResumable: Follow = (call, fields, transport, after) => {
+  const connect = connectOver(transport);
   let attempt = 0;
   let cutAt = 0;
   let offsetAtCut = -1;
@@ -46,15 +55,14 @@ function follow(
   const reconnect = () => {
     clearTimeout(watchdog);
     if (!calls.has(call.id)) return;
-    if (!call.resumable)
-      return fail(call, sjxError('The stream was cut short', 0, 'StreamCutError'));
+    if (!call.resumable) return fail(call, streamCut());
     const now = Date.now();
     // Batches arrived since the last cut: this is a new cut, with a fresh budget.
     if (call.offset > offsetAtCut) [attempt, cutAt] = [0, now];
     offsetAtCut = call.offset;
     const delay = Math.min(FIRST_RETRY_MS * 2 ** attempt, MAX_RETRY_MS);
     if (now + delay - cutAt > GIVE_UP_MS) {
-      return fail(call, sjxError('The stream was cut short', 0, 'StreamCutError'));
+      return fail(call, streamCut());
     }
     emit('reconnect', { call: call.name, id: call.id, attempt: ++attempt, after: call.offset });
     setTimeout(() => {
@@ -68,16 +76,13 @@ function follow(
     // Stopping a resumable call's connection only detaches it: ask the server to stop it (also
     // while unknown: the server answers a call that is not resumable with a harmless 410).
     if (call.resumable === false) return;
-    const body = new URLSearchParams({ [FIELD_CANCEL]: call.id });
-    void fetch(call.options.url || getRequestUri(), {
-      method: 'POST',
-      body,
-      headers: postHeaders('application/json'),
-      credentials: 'same-origin',
-      keepalive: true,
-    }).catch(() => undefined);
+    const fields = { [FIELD_CANCEL]: call.id };
+    const headers = postHeaders('application/json');
+    void postForm(call, fields, headers, { keepalive: true }).catch(() => undefined);
   };
-}
+};
+
+const follow = SIJAX_RESUME ? followResumable : followOnce;
 
 /**
  * A Comet call: its batches run as they arrive, over the page's transport (`Sijax.configure`)

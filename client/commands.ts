@@ -68,24 +68,20 @@ const call: CommandProcessor = (c) => {
 };
 
 /** The built-in processors; `Sijax.registerCommand` adds to (or overrides) them. */
-export const processors = new Map<string, CommandProcessor>([
-  ['alert', (c) => alert(c.alert)],
-  ['html', html],
-  ['attr', attr],
-  ['css', css],
-  ['script', script],
-  ['remove', (c) => each(c.remove, (el) => el.remove())],
-  ['call', call],
-  [
-    'error',
-    (c) => {
+export const processors = new Map<string, CommandProcessor>(
+  Object.entries({
+    alert: (c) => alert(c.alert),
+    html,
+    attr,
+    css,
+    script,
+    remove: (c) => each(c.remove, (el) => el.remove()),
+    call,
+    error: (c) => {
       throw sjxError(String(c.error), Number(c.status) || 0, (c.name as string) || 'SijaxError');
     },
-  ],
-  [
-    'return',
-    (c, context) => {
+    return: (c, context) => {
       if (context) context.value = c.value;
     },
-  ],
-]);
+  } satisfies Record<string, CommandProcessor>),
+);

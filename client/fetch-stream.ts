@@ -1,8 +1,7 @@
 import { SSE_COMMANDS_EVENT, SSE_END_EVENT, sseParser } from '../lib/protocol/sse-frame';
 import { EVENT_STREAM, LAST_EVENT_ID_HEADER, RESUMABLE_HEADER } from '../lib/protocol/wire-names';
 import type { Call } from './calls';
-import { getRequestUri } from './config';
-import { postHeaders } from './post';
+import { postForm, postHeaders } from './post';
 import { processCommands } from './process';
 import { failWith, readCommands } from './transport';
 import type { SijaxCommand } from './types';
@@ -33,38 +32,36 @@ export function fetchStream(
 ): () => void {
   const controller = new AbortController();
   const headers = postHeaders(EVENT_STREAM);
-  if (after !== undefined) headers[LAST_EVENT_ID_HEADER] = String(after);
-  fetch(call.options.url || getRequestUri(), {
-    method: 'POST',
-    body: new URLSearchParams(fields),
-    headers,
-    credentials: 'same-origin',
-    signal: controller.signal,
-  })
+  if (SIJAX_RESUME && after !== undefined) headers[LAST_EVENT_ID_HEADER] = String(after);
+  postForm(call, fields, headers, { signal: controller.signal })
     .then(async (response) => {
-      const type = response.headers.get('Content-Type') || '';
-      if (!type.startsWith(EVENT_STREAM) || !response.body) {
+      if (!response.headers.get('Content-Type')?.startsWith(EVENT_STREAM) || !response.body) {
         readCommands(call, response.status, await response.text());
         return call.settle();
       }
-      const resumable = response.headers.get(RESUMABLE_HEADER);
-      call.resumable = resumable !== null;
-      if (resumable) call.heartbeatMs = Number(resumable);
+      if (SIJAX_RESUME) {
+        const resumable = response.headers.get(RESUMABLE_HEADER);
+        call.resumable = resumable !== null;
+        if (resumable) call.heartbeatMs = Number(resumable);
+      }
       const push = sseReader(call);
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       for (;;) {
         const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
         if (done) break;
-        call.alive?.();
+        if (SIJAX_RESUME) call.alive?.();
         push(decoder.decode(value, { stream: true }));
       }
       if (call.ended || call.error) call.settle();
       else onCut();
     })
-    .catch((e: Error & { status?: number }) =>
-      // A lost connection of a resumable call is a cut; ours (HTTP errors) and others fail.
-      call.resumable && e.status === undefined ? onCut() : failWith(call)(e),
+    .catch(
+      SIJAX_RESUME
+        ? (e: Error & { status?: number }) =>
+            // A lost connection of a resumable call is a cut; ours (HTTP errors) and others fail.
+            call.resumable && e.status === undefined ? onCut() : failWith(call)(e)
+        : failWith(call),
     );
   return () => controller.abort();
 }

@@ -7,10 +7,11 @@ const isObject = (v: unknown): v is Values => !!v && typeof v === 'object' && !A
 /** The value of a field, or undefined when it is not sent (no name, disabled, unchecked). */
 function valueOf(el: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement): unknown {
   if (!el.name || el.matches(':disabled')) return;
-  if (el instanceof HTMLSelectElement && el.multiple) {
-    return Array.from(el.selectedOptions, (o) => o.value);
+  // Only selects have this type, only inputs these: no instanceof needed.
+  if (el.type === 'select-multiple') {
+    return Array.from((el as HTMLSelectElement).selectedOptions, (o) => o.value);
   }
-  if (el instanceof HTMLInputElement && /^(checkbox|radio)$/.test(el.type) && !el.checked) return;
+  if (/^(checkbox|radio)$/.test(el.type) && !(el as HTMLInputElement).checked) return;
   return el.value;
 }
 

@@ -5,6 +5,15 @@ import { getCommandProcessor, processCommands, registerCommand } from './process
 import { FIELD_ARGS, FIELD_REQUEST } from '../lib/protocol/wire-names';
 import { request } from './transport';
 import { upload } from './upload';
+import { sjxError } from './util';
+
+/**
+ * What a smaller build leaves out (the server has no handler that needs it) fails clearly, not
+ * with `undefined is not a function`.
+ */
+const notServed = (what: string) => (): never => {
+  throw sjxError(`Sijax.${what}: no such handler on the server`);
+};
 
 /**
  * The page's globals, as the served `sijax.js` installs them: `Sijax`, `sjxComet` (which the
@@ -21,8 +30,8 @@ export const Sijax = {
   setCsrfToken,
   getCsrfToken,
   request,
-  attach,
-  upload,
+  attach: SIJAX_RESUME ? attach : notServed('attach'),
+  upload: SIJAX_UPLOAD ? upload : notServed('upload'),
   processCommands,
   getCommandProcessor,
   registerCommand,
@@ -43,15 +52,17 @@ declare global {
 // Globals for pages and for the script chunks of Comet iframes (`window.parent.Sijax`).
 window.Sijax = Sijax;
 window.sjxComet = sjxComet;
-// The original plugin's own, when the page loaded `sijax_upload.js`.
-window.sjxUpload ||= {
-  resetForm: (id) => (document.getElementById(id) as HTMLFormElement | null)?.reset(),
-};
+if (SIJAX_UPLOAD) {
+  // The original plugin's own, when the page loaded `sijax_upload.js`.
+  window.sjxUpload ||= {
+    resetForm: (id) => (document.getElementById(id) as HTMLFormElement | null)?.reset(),
+  };
 
-// `<form id="x" data-sijax-upload>` uploads itself when submitted: no inline script needed.
-document.addEventListener('submit', (event) => {
-  const form = event.target as HTMLFormElement;
-  if (event.defaultPrevented || !form.hasAttribute('data-sijax-upload')) return;
-  event.preventDefault();
-  void upload(form);
-});
+  // `<form id="x" data-sijax-upload>` uploads itself when submitted: no inline script needed.
+  document.addEventListener('submit', (event) => {
+    const form = event.target as HTMLFormElement;
+    if (event.defaultPrevented || !form.hasAttribute('data-sijax-upload')) return;
+    event.preventDefault();
+    void upload(form);
+  });
+}

@@ -21,15 +21,14 @@ export function iframeStream(
   after: number | undefined,
   onCut: () => void,
 ): () => void {
-  const elements: HTMLElement[] = [];
-  const remove = () => elements.forEach((el) => el.remove());
   const suffix = `4_${call.name}_${call.id}`;
   const frame = hidden('iframe', 'frame' + suffix);
   const form = hidden('form', 'form' + suffix);
+  const remove = () => (frame.remove(), form.remove());
   const token = getCsrfToken();
   const posted = { ...fields };
   if (token) posted[FIELD_CSRF] = token;
-  if (after !== undefined) posted[FIELD_AFTER] = String(after);
+  if (SIJAX_RESUME && after !== undefined) posted[FIELD_AFTER] = String(after);
   for (const [key, value] of Object.entries(posted)) {
     const input = form.appendChild(document.createElement('input'));
     input.type = 'hidden';
@@ -41,11 +40,10 @@ export function iframeStream(
   // The id in the URL too: a refusal before the body is read still reaches this call.
   const url = call.options.url || getRequestUri();
   form.action = url + (url.includes('?') ? '&' : '?') + FIELD_CALL_ID + '=' + call.id;
-  elements.push(frame, form);
   document.body.append(frame, form);
   // Listen only now: appending the iframe fires a load event for about:blank.
   frame.addEventListener('load', () => {
-    if (call.resumable && !call.ended && !call.error) onCut();
+    if (SIJAX_RESUME && call.resumable && !call.ended && !call.error) onCut();
     else call.settle();
     // Removing during the load event made Chrome log "Failed to load resource".
     setTimeout(remove, 0);

@@ -1,6 +1,6 @@
 import { CSRF_HEADER, FIELD_ARGS, FIELD_CALL_ID, FIELD_REQUEST } from '../lib/protocol/wire-names';
 import type { Call } from './calls';
-import { getCsrfToken } from './config';
+import { getCsrfToken, getRequestUri } from './config';
 
 /** The POST fields of a call: user `data` first, so the protocol fields win. */
 export function postFields(call: Call, args: unknown[]): Record<string, string> {
@@ -19,3 +19,18 @@ export function postHeaders(accept: string): Record<string, string> {
   if (token) headers[CSRF_HEADER] = token;
   return headers;
 }
+
+/** POSTs fields with fetch to the call's endpoint, with the page's cookies. */
+export const postForm = (
+  call: Call,
+  fields: Record<string, string>,
+  headers: Record<string, string>,
+  init: RequestInit,
+): Promise<Response> =>
+  fetch(call.options.url || getRequestUri(), {
+    method: 'POST',
+    body: new URLSearchParams(fields),
+    headers,
+    credentials: 'same-origin',
+    ...init,
+  });

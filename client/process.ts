@@ -32,7 +32,7 @@ export function processCommands(
   heartbeatMs?: number,
 ): void {
   const call = callId ? calls.get(callId) : undefined;
-  if (call) {
+  if (SIJAX_RESUME && call) {
     call.alive?.();
     if (offset === undefined) call.resumable ??= false;
     else {

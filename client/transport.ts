@@ -1,25 +1,8 @@
 import { fail, openCall, type Call } from './calls';
-import { getRequestUri } from './config';
-import { postFields, postHeaders } from './post';
+import { postFields, postForm, postHeaders } from './post';
 import { processCommands } from './process';
 import type { CallOptions, SijaxCall, SijaxCommand } from './types';
 import { sjxError } from './util';
-
-/** POSTs a call with fetch; `abort()` of its handle aborts the request. */
-export function post(
-  call: Call,
-  args: unknown[],
-  accept: string,
-  controller: AbortController,
-): Promise<Response> {
-  return fetch(call.options.url || getRequestUri(), {
-    method: 'POST',
-    body: new URLSearchParams(postFields(call, args)),
-    headers: postHeaders(accept),
-    credentials: 'same-origin',
-    signal: controller.signal,
-  });
-}
 
 /**
  * Reads a JSON array of commands: a regular call's answer, or a refusal of any call. Runs them,
@@ -53,7 +36,8 @@ export function request<T = unknown>(
 ): SijaxCall<T> {
   const controller = new AbortController();
   const [call, handle] = openCall(name, args, options, () => controller.abort());
-  post(call, args, 'application/json', controller)
+  const headers = postHeaders('application/json');
+  postForm(call, postFields(call, args), headers, { signal: controller.signal })
     .then(async (response) => readCommands(call, response.status, await response.text()))
     .then(() => call.settle(), failWith(call));
   return handle as SijaxCall<T>;

@@ -5,7 +5,7 @@ import { sseReader } from './fetch-stream';
 import { postFields, postHeaders } from './post';
 import { failWith, readCommands } from './transport';
 import type { CallOptions, SijaxCall } from './types';
-import { emit, sjxError } from './util';
+import { emit, streamCut } from './util';
 
 /** How much of an upload's body has been sent, in bytes. */
 export interface UploadProgress {
@@ -69,10 +69,7 @@ export function upload<T = unknown>(
       feed();
       // Not an event stream: a refusal, as JSON commands.
       if (!push && xhr.status) readCommands(call, xhr.status, xhr.responseText);
-      else if (!call.ended && !call.error)
-        throw push
-          ? sjxError('The stream was cut short', 0, 'StreamCutError')
-          : Error('Network error');
+      else if (!call.ended && !call.error) throw push ? streamCut() : Error('Network error');
       call.settle();
     } catch (e) {
       failWith(call)(e as Error);

@@ -4,6 +4,10 @@ import type { SijaxError } from './types';
 export const sjxError = (message: string, status = 0, name = 'SijaxError'): SijaxError =>
   Object.assign(new Error(message), { status, name });
 
+/** A stream that stopped before its end marker (and was not, or could no longer be, resumed). */
+export const streamCut = (): SijaxError =>
+  sjxError('The stream was cut short', 0, 'StreamCutError');
+
 /** Runs `fn` on every element matching `selector`; none is worth a warning in development. */
 export function each(selector: unknown, fn: (el: HTMLElement) => void): void {
   const found = document.querySelectorAll<HTMLElement>(String(selector));

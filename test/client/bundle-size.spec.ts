@@ -1,23 +1,61 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildClient, CLIENT_BUNDLE } from '../utils/browser';
+import {
+  FIELD_AFTER,
+  FIELD_ATTACH,
+  FIELD_CANCEL,
+  LAST_EVENT_ID_HEADER,
+  RESUMABLE_HEADER,
+} from '../../lib/protocol/wire-names';
+import { buildClient, CLIENT_BUILDS, type ClientBuild } from '../utils/browser';
+
+const gzipped = (build: ClientBuild) => gzipSync(buildClient(build), { level: 9 }).length;
+
+// What only resumable calls and only uploads put on the wire: absent from builds without them.
+const RESUME_NAMES = [
+  FIELD_AFTER,
+  FIELD_ATTACH,
+  FIELD_CANCEL,
+  LAST_EVENT_ID_HEADER,
+  RESUMABLE_HEADER,
+];
+const UPLOAD_NAMES = ['upload-progress', 'data-sijax-upload', 'sjxUpload'];
 
 describe('client bundle', () => {
   beforeAll(() => buildClient());
 
-  // Both transports took 3.4 KB; resumable calls (reconnect, attach, the watchdog) add 0.7 KB;
-  // uploads (XHR with progress, `data-sijax-upload` forms, `sjxUpload.resetForm`) 0.45 KB;
-  // selector warnings 0.1 KB. The typed client is in the ESM entry only.
-  it('is at most 5 KB minified and gzipped, with both transports, resumable calls and uploads', () => {
-    const gzipped = gzipSync(readFileSync(CLIENT_BUNDLE), { level: 9 }).length;
-    console.log(`dist/client/sijax.js: ${gzipped} bytes gzipped`);
-    expect(gzipped).toBeLessThanOrEqual(5 * 1024);
+  // The smallest build is what an app without resumable or upload handlers serves: both
+  // transports, every command, form values, CSRF, events, selector warnings.
+  it('is at most 3.5 KB gzipped with both transports (builds/core.js)', () => {
+    const sizes = CLIENT_BUILDS.map((build) => `  ${build}: ${gzipped(build)} B`);
+    console.log(`client builds, minified and gzipped:\n${sizes.join('\n')}`);
+    expect(gzipped('builds/core.js')).toBeLessThanOrEqual(3500);
+  });
+
+  // Resumable calls (reconnect, attach, cancel, the watchdog) add about 0.45 KB; uploads (XHR
+  // with progress, `data-sijax-upload` forms, `sjxUpload.resetForm`) about 0.4 KB.
+  it('is at most 4.5 KB gzipped with everything (sijax.js), the one-feature builds in between', () => {
+    const full = gzipped('sijax.js');
+    expect(full).toBeLessThanOrEqual(4500);
+    for (const build of ['builds/core-resume.js', 'builds/core-upload.js'] as const) {
+      expect(gzipped(build)).toBeGreaterThan(gzipped('builds/core.js'));
+      expect(gzipped(build)).toBeLessThan(full);
+    }
+  });
+
+  it.each(CLIENT_BUILDS)('%s holds resumable calls and uploads only if it has them', (build) => {
+    const source = buildClient(build);
+    const resume = build === 'sijax.js' || build.includes('resume');
+    const upload = build === 'sijax.js' || build.includes('upload');
+    for (const name of RESUME_NAMES) expect([name, source.includes(name)]).toEqual([name, resume]);
+    for (const name of UPLOAD_NAMES) expect([name, source.includes(name)]).toEqual([name, upload]);
   });
 
   it('has no runtime dependency: one self-contained file, built from relative imports only', () => {
-    const source = readFileSync(CLIENT_BUNDLE, 'utf8');
-    expect(source).not.toMatch(/\brequire\(|^\s*import\s/m);
+    for (const build of CLIENT_BUILDS) {
+      expect(buildClient(build)).not.toMatch(/\brequire\(|^\s*import\s/m);
+    }
     // The package's dependencies (a multipart parser) are the server's; the client takes none.
     for (const file of readdirSync('client').filter((name) => name.endsWith('.ts'))) {
       const imports = readFileSync(join('client', file), 'utf8').matchAll(/from '([^']+)'/g);

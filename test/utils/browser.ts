@@ -31,8 +31,20 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Builds dist/client when it is missing or older than its sources, and returns the IIFE bundle. */
-export function buildClient(): string {
+/** The builds of the served client (client/build.mjs), relative to dist/client. */
+export const CLIENT_BUILDS = [
+  'sijax.js',
+  'builds/core.js',
+  'builds/core-resume.js',
+  'builds/core-upload.js',
+] as const;
+export type ClientBuild = (typeof CLIENT_BUILDS)[number];
+
+/**
+ * Builds dist/client when it is missing or older than its sources, and returns the IIFE bundle
+ * (`build`: one of the smaller builds instead of the whole client).
+ */
+export function buildClient(build: ClientBuild = 'sijax.js'): string {
   const built = existsSync(CLIENT_BUNDLE) ? statSync(CLIENT_BUNDLE).mtimeMs : 0;
   const sources = [CLIENT_DIR, PROTOCOL_DIR].flatMap((dir) =>
     readdirSync(dir).map((file) => statSync(join(dir, file)).mtimeMs),
@@ -40,7 +52,7 @@ export function buildClient(): string {
   if (Math.max(...sources) > built) {
     execFileSync(process.execPath, [join(CLIENT_DIR, 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
   }
-  return readFileSync(CLIENT_BUNDLE, 'utf8');
+  return readFileSync(join(ROOT, 'dist', 'client', build), 'utf8');
 }
 
 declare global {
@@ -69,15 +81,16 @@ export interface ClientHarness {
 }
 
 /**
- * Jest hooks for a browser spec: builds the client, serves it at `/sijax/sijax.js` with
- * DEFAULT_PAGE at `/`, launches Chromium once and closes every page after each test.
+ * Jest hooks for a browser spec: builds the client, serves it (or one of its smaller builds) at
+ * `/sijax/sijax.js` with DEFAULT_PAGE at `/`, launches Chromium once and closes every page after
+ * each test.
  */
-export function useClientHarness(): ClientHarness {
+export function useClientHarness(build: ClientBuild = 'sijax.js'): ClientHarness {
   let browser: Browser;
   let server: StaticServer;
   let contexts: BrowserContext[] = [];
   beforeAll(async () => {
-    const client = buildClient();
+    const client = buildClient(build);
     server = await startStaticServer();
     server.serve('/sijax/sijax.js', client, { 'Content-Type': 'text/javascript' });
     browser = await launchBrowser();
