@@ -3,9 +3,6 @@ import type { Page } from 'playwright-core';
 import { CLIENT_BUILDS, useClientHarness } from '../utils/browser';
 import { latch, readForm } from '../utils/static-server';
 
-const hasResume = (build: string) => build === 'sijax.js' || build.includes('resume');
-const hasUpload = (build: string) => build === 'sijax.js' || build.includes('upload');
-
 const frame = (id: number, commands: unknown[]) =>
   `id: ${id}\nevent: commands\ndata: ${JSON.stringify(commands)}\n\n`;
 
@@ -20,8 +17,8 @@ function startFetchCall(page: Page): Promise<void> {
 }
 
 // What sets the builds apart; everything they share runs on the smallest in comet.e2e-spec.
-describe.each(CLIENT_BUILDS)('the client build %s (Chromium)', (build) => {
-  const harness = useClientHarness(build);
+describe.each(CLIENT_BUILDS)('the client build $file (Chromium)', ({ file, resume, upload }) => {
+  const harness = useClientHarness(file);
 
   it('runs the batches of a Comet stream over fetch, and resolves at its end frame', async () => {
     const gate = latch();
@@ -62,7 +59,7 @@ describe.each(CLIENT_BUILDS)('the client build %s (Chromium)', (build) => {
   });
 
   it(
-    hasResume(build)
+    resume
       ? 'has Sijax.attach'
       : 'answers Sijax.attach with a clear error: the server has no resumable handler',
     async () => {
@@ -81,7 +78,7 @@ describe.each(CLIENT_BUILDS)('the client build %s (Chromium)', (build) => {
         }
       });
       expect(outcome).toEqual(
-        hasResume(build)
+        resume
           ? ['rejected', 'CallGoneError', 'Gone']
           : ['rejected', 'SijaxError', 'Sijax.attach: no such handler on the server'],
       );
@@ -89,7 +86,7 @@ describe.each(CLIENT_BUILDS)('the client build %s (Chromium)', (build) => {
   );
 
   it(
-    hasUpload(build)
+    upload
       ? 'uploads forms marked data-sijax-upload, and has sjxUpload'
       : 'leaves data-sijax-upload forms alone, and answers Sijax.upload with a clear error',
     async () => {
@@ -126,16 +123,14 @@ describe.each(CLIENT_BUILDS)('the client build %s (Chromium)', (build) => {
           return (e as Error).message;
         }
       });
-      expect(direct).toBe(
-        hasUpload(build) ? 'called' : 'Sijax.upload: no such handler on the server',
-      );
-      if (hasUpload(build)) expect(await nextPost()).toContain('sijax_rq=f_upload');
+      expect(direct).toBe(upload ? 'called' : 'Sijax.upload: no such handler on the server');
+      if (upload) expect(await nextPost()).toContain('sijax_rq=f_upload');
       expect(await page.evaluate(() => typeof window.sjxUpload)).toBe(
-        hasUpload(build) ? 'object' : 'undefined',
+        upload ? 'object' : 'undefined',
       );
       const submit = () =>
         page.evaluate(() => (document.getElementById('f') as HTMLFormElement).requestSubmit());
-      if (hasUpload(build)) {
+      if (upload) {
         // Intercepted: an XHR to the call's URL, and the page stays.
         await submit();
         expect(await nextPost()).toContain('sijax_rq=f_upload');

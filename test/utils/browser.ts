@@ -4,6 +4,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { clientBuildFile } from '../../lib/http/client-asset';
+import { CLIENT_FILE_NAME } from '../../lib/protocol/wire-names';
 import { startStaticServer } from './static-server';
 import type { StaticServer } from './static-server';
 
@@ -31,20 +33,24 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** The builds of the served client (client/build.mjs), relative to dist/client. */
-export const CLIENT_BUILDS = [
-  'sijax.js',
-  'builds/core.js',
-  'builds/core-resume.js',
-  'builds/core-upload.js',
-] as const;
-export type ClientBuild = (typeof CLIENT_BUILDS)[number];
+/**
+ * The builds of the served client (client/build.mjs), by what they hold beyond both transports:
+ * their files are the server's own mapping, so tests and server cannot disagree.
+ */
+export const CLIENT_BUILDS = (
+  [
+    [true, true],
+    [false, false],
+    [true, false],
+    [false, true],
+  ] as const
+).map(([resume, upload]) => ({ file: clientBuildFile(resume, upload), resume, upload }));
 
 /**
  * Builds dist/client when it is missing or older than its sources, and returns the IIFE bundle
  * (`build`: one of the smaller builds instead of the whole client).
  */
-export function buildClient(build: ClientBuild = 'sijax.js'): string {
+export function buildClient(file = CLIENT_FILE_NAME): string {
   const built = existsSync(CLIENT_BUNDLE) ? statSync(CLIENT_BUNDLE).mtimeMs : 0;
   const sources = [CLIENT_DIR, PROTOCOL_DIR].flatMap((dir) =>
     readdirSync(dir).map((file) => statSync(join(dir, file)).mtimeMs),
@@ -52,7 +58,7 @@ export function buildClient(build: ClientBuild = 'sijax.js'): string {
   if (Math.max(...sources) > built) {
     execFileSync(process.execPath, [join(CLIENT_DIR, 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
   }
-  return readFileSync(join(ROOT, 'dist', 'client', build), 'utf8');
+  return readFileSync(join(ROOT, 'dist', 'client', file), 'utf8');
 }
 
 declare global {
@@ -85,12 +91,12 @@ export interface ClientHarness {
  * `/sijax/sijax.js` with DEFAULT_PAGE at `/`, launches Chromium once and closes every page after
  * each test.
  */
-export function useClientHarness(build: ClientBuild = 'sijax.js'): ClientHarness {
+export function useClientHarness(file = CLIENT_FILE_NAME): ClientHarness {
   let browser: Browser;
   let server: StaticServer;
   let contexts: BrowserContext[] = [];
   beforeAll(async () => {
-    const client = buildClient(build);
+    const client = buildClient(file);
     server = await startStaticServer();
     server.serve('/sijax/sijax.js', client, { 'Content-Type': 'text/javascript' });
     browser = await launchBrowser();
