@@ -1,3 +1,4 @@
+import { collectGarbage } from '../../test/utils/gc';
 import { BATCH_OVERHEAD, BatchLog } from './batch-log';
 
 const json = (offset: number, text = 'x'.repeat(offset % 300)) =>
@@ -19,15 +20,15 @@ const expected = (from: number, to: number, text?: (offset: number) => string) =
     json: json(from + i, text?.(from + i)),
   }));
 
-/** What the batches alone take: their UTF-8 bytes and the overhead each. */
-const batchBytes = (entries: { json?: string }[]) =>
-  entries.reduce((sum, { json }) => sum + Buffer.byteLength(json!) + BATCH_OVERHEAD, 0);
+/** What the batches alone cost: their characters and the overhead each. */
+const batchCost = (entries: { json?: string }[]) =>
+  entries.reduce((sum, { json }) => sum + json!.length + BATCH_OVERHEAD, 0);
 
-/** A partly filled segment and the one kept for the next: what a log may hold beyond its batches. */
-const SLACK = 2 * 32 * 1024;
+/** A bulk of 64 batches held whole until its last one is trimmed: what a log may hold beyond. */
+const SLACK = 64 * json(299).length;
 
 describe('BatchLog', () => {
-  it('gives back every batch after an offset, across many segments, waiting ones included', () => {
+  it('gives back every batch after an offset, across many bulks, waiting ones included', () => {
     const log = filled(5_000 + 17);
     expect(log.count).toBe(5_017);
     expect(log.firstOffset).toBe(1);
@@ -36,12 +37,26 @@ describe('BatchLog', () => {
     expect(log.entriesAfter(5_017)).toEqual([]);
   });
 
-  it('trims the oldest and counts the buffers it holds, not more', () => {
+  it('trims the oldest and counts what it holds, not more', () => {
     const log = filled(20_000, 1_000);
     const kept = log.entriesAfter(0);
     expect(kept).toEqual(expected(19_001, 20_000));
-    expect(log.size).toBeGreaterThanOrEqual(batchBytes(kept));
-    expect(log.size).toBeLessThanOrEqual(batchBytes(kept) + SLACK);
+    expect(log.size).toBeGreaterThanOrEqual(batchCost(kept));
+    expect(log.size).toBeLessThanOrEqual(batchCost(kept) + SLACK);
+  });
+
+  it('takes on the heap about what it counts: one flat string per bulk, not a rope of batches', async () => {
+    const keep = 20_000;
+    const logs: BatchLog[] = [];
+    await collectGarbage();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 5; i++) logs.push(filled(keep + 3 * 64, keep));
+    await collectGarbage();
+    const held = process.memoryUsage().heapUsed - before;
+    const counted = logs.reduce((sum, log) => sum + log.size, 0);
+    // The rope of a bulk, its pieces and their headers kept, would take about 3 times as much.
+    expect(held).toBeLessThan(counted * 1.25);
+    expect(held).toBeGreaterThan(counted * 0.5);
   });
 
   it('keeps a short log as strings, trimmed one by one, costing their length', () => {
@@ -50,7 +65,7 @@ describe('BatchLog', () => {
     expect(one.size).toBe(json(1_000).length + BATCH_OVERHEAD);
     const some = filled(1_000, 20);
     expect(some.entriesAfter(0)).toEqual(expected(981, 1_000));
-    expect(some.size).toBe(batchBytes(expected(981, 1_000)));
+    expect(some.size).toBe(batchCost(expected(981, 1_000)));
   });
 
   it('keeps text beyond ASCII exact', () => {
@@ -59,20 +74,21 @@ describe('BatchLog', () => {
     expect(log.entriesAfter(150)).toEqual(expected(201, 700, text));
   });
 
-  it('takes a batch larger than a segment', () => {
+  it('takes a large batch, and lets it go with its bulk', () => {
     const big = (offset: number) => (offset === 70 ? 'y'.repeat(600_000) : '');
     const log = filled(200, Infinity, big);
     expect(log.entriesAfter(65)).toEqual(expected(66, 200, big));
     while (log.firstOffset! <= 70) log.dropOldest();
-    // The segment that held it is gone with it.
-    expect(log.size).toBeLessThan(100_000);
+    // Counted until the last batch of its bulk (65 to 128) goes, and gone with it.
+    expect(log.size).toBeGreaterThan(600_000);
     expect(log.entriesAfter(0)).toEqual(expected(71, 200, big));
+    while (log.firstOffset! <= 128) log.dropOldest();
+    expect(log.size).toBeLessThan(100_000);
   });
 
-  it('holds nothing once every batch is dropped and the spare let go', () => {
+  it('holds nothing once every batch is dropped', () => {
     const log = filled(10_000);
     while (log.count > 0) log.dropOldest();
-    log.releaseSpare();
     expect([log.firstOffset, log.size, log.entriesAfter(0)]).toEqual([undefined, 0, []]);
     log.append(10_001, json(10_001));
     expect(log.entriesAfter(0)).toEqual(expected(10_001, 10_001));

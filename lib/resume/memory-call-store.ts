@@ -42,9 +42,9 @@ class MemoryLog {
  * The default store: resumable calls' logs in this process's memory, for one instance. Each
  * log holds at most `maxBatches` batches and is dropped `retainMs` after its end; all logs
  * together hold at most `maxTotalBytes`, ended logs evicted first, then the oldest batches of
- * running ones. A log holds its batches' JSON as UTF-8 in buffers off the JS heap, segments of up
- * to 32 KiB filled in order, plus 16 bytes a batch; it counts the buffers it allocated, filled or
- * not (a log trimmed to its newest batch may still hold one segment).
+ * running ones. A log holds its batches' JSON joined 64 at a time into flat strings, plus 16
+ * bytes a batch; it counts characters (a byte each in V8 for Latin-1 text, two beyond it) and
+ * holds a joined bulk whole until its last batch is trimmed.
  * @publicApi
  */
 export class MemoryCallStore implements CallStore {
@@ -72,15 +72,17 @@ export class MemoryCallStore implements CallStore {
     let log = this.lastAppended;
     if (log?.info.callId !== callId) log = this.lastAppended = this.logs.get(callId);
     if (!log || log.end) return;
-    const before = log.cost;
+    const { batches, followers } = log;
+    const before = batches.size;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       if (entry.outcome) this.ended(log, entry);
-      else log.batches.append(entry.offset, entry.json!);
-      if (log.followers.size > 0) for (const follower of log.followers) follower(entry);
+      else batches.append(entry.offset, entry.json!);
+      if (followers.size > 0) for (const follower of followers) follower(entry);
     }
-    while (log.batches.count > log.limits.maxBatches) log.batches.dropOldest();
-    this.totalBytes += log.cost - before;
+    const { maxBatches } = log.limits;
+    while (batches.count > maxBatches) batches.dropOldest();
+    this.totalBytes += batches.size - before + (log.end ? END_COST : 0);
     if (this.totalBytes > this.maxTotalBytes) this.evict();
   }
 
@@ -149,7 +151,6 @@ export class MemoryCallStore implements CallStore {
 
   private ended(log: MemoryLog, end: CallLogEntry): void {
     log.end = end;
-    log.batches.releaseSpare();
     log.expiry = setTimeout(() => this.drop(log), log.limits.retainMs);
     log.expiry.unref();
   }
@@ -167,11 +168,6 @@ export class MemoryCallStore implements CallStore {
     for (const log of this.logs.values()) {
       if (this.totalBytes <= this.maxTotalBytes) return;
       if (log.end) this.drop(log);
-    }
-    for (const log of this.logs.values()) {
-      const before = log.cost;
-      log.batches.releaseSpare();
-      this.totalBytes += log.cost - before;
     }
     for (const log of this.logs.values()) {
       while (this.totalBytes > this.maxTotalBytes && log.batches.count > 1) {

@@ -125,7 +125,6 @@ export class ResumableCalls implements BeforeApplicationShutdown {
     const reader: RunReader = new RunReader(
       new StreamWriter(req, res, encoder, run.call, () => run.remove(reader)),
       after,
-      (offset) => run.advance(offset),
     );
     this.streams.track({
       writer: reader.writer,
@@ -155,7 +154,7 @@ export class ResumableCalls implements BeforeApplicationShutdown {
       FOLLOWED(name),
       () => controller.abort(),
     );
-    const reader = new RunReader(writer, after, () => undefined);
+    const reader = new RunReader(writer, after);
     reader.replay(replay);
     writer.open();
     const failWith = (error: unknown, outcome: CallOutcome) => {

@@ -25,7 +25,10 @@ export class ResumableRun implements CallSink {
   /** Settles when the call has run to its end. */
   settled!: Promise<void>;
   private offset = 0;
-  /** Highest offset a reader (here or elsewhere) has taken. */
+  /**
+   * Highest offset a reader has taken: reported by followers elsewhere, and read from a
+   * connection here when it leaves (while one is here, it paces the handler, not this).
+   */
   private progress = 0;
   private ended = false;
   // Every field set up front (also the empty ones): one shape for every run, on a hot path.
@@ -91,6 +94,8 @@ export class ResumableRun implements CallSink {
     this.readers = [...this.readers, reader];
     clearTimeout(this.linger);
     this.linger = undefined;
+    // A handler paused for want of a reader goes on: this one's socket paces it now.
+    this.unpause();
     const take = (entries: readonly CallLogEntry[]) => reader.replay(entries);
     // A replay the log cannot serve is answered by whoever attached the reader (410).
     if (replay instanceof Promise) replay.then(take, () => undefined);
@@ -100,6 +105,7 @@ export class ResumableRun implements CallSink {
   /** The reader's connection went away: the call lingers if it was the last. */
   remove(reader: RunReader): void {
     this.readers = this.readers.filter((other) => other !== reader);
+    this.progress = Math.max(this.progress, reader.written);
     this.lingerIfAlone();
   }
 

@@ -15,7 +15,6 @@ export class RunReader {
   constructor(
     readonly writer: StreamWriter,
     after: number,
-    private readonly onWritten: (offset: number) => void,
   ) {
     this.written = after;
   }
@@ -48,6 +47,5 @@ export class RunReader {
       this.writer.end(entry.outcome);
     } else if (!this.writer.writeJson(entry.json!, entry.offset)) return;
     this.written = entry.offset;
-    this.onWritten(entry.offset);
   }
 }
