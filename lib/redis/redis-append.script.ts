@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import type { Redis } from 'ioredis';
+import { OUTCOME_FIELD } from './redis-keys';
 
 /**
  * A call's append as one Redis command: every entry's XADD (exact MAXLEN, the terminal entry
@@ -7,8 +8,9 @@ import type { Redis } from 'ioredis';
  * append's kind asks for. A script runs atomically, as a MULTI does, in one command instead of
  * two plus one per entry: Redis's per-command cost was most of a busy store's CPU.
  *
- * KEYS: log, meta, alive. ARGV: maxBatches, kind ('' | 'first' | 'end'), a TTL in ms, then
- * (id, field, value) per entry.
+ * KEYS: log, and for the 'end' kind meta and alive too (a script declares every key it touches,
+ * for Redis Cluster). ARGV: maxBatches, kind ('' | 'first' | 'end'), a TTL in ms, then (id,
+ * field, value) per entry.
  */
 const APPEND_SCRIPT = `
 local keep = tonumber(ARGV[1])
@@ -31,23 +33,106 @@ const APPEND_SHA = createHash('sha1').update(APPEND_SCRIPT).digest('hex');
 /** After the entries: the terminal one's expiries, the log's first TTL, or nothing. */
 export type AppendKind = '' | 'first' | 'end';
 
+/** One call's append: a plain XADD, or the script with its keys and arguments. */
+interface AppendCommand {
+  /** 0: a plain XADD; else the script, with this many keys first in `args`. */
+  readonly keyCount: number;
+  readonly args: (string | number)[];
+}
+
+interface QueuedAppend {
+  readonly command: AppendCommand;
+  readonly resolve: (reply: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const isNoScript = (error: unknown) =>
+  error instanceof Error && error.message.startsWith('NOSCRIPT');
+
 /**
- * Runs the append script by its hash (EVALSHA); a server that does not have it yet (a fresh
- * or restarted Redis, another node) gets it once with EVAL.
+ * The appends of the calls running here, sent to Redis. The first of a tick leaves at once;
+ * those made after it in the same tick (the replies of one read from Redis let many calls append
+ * at once, notably when many end together) leave together at its end (`nextTick`), in one
+ * pipeline: one socket write instead of one each, a system call that on a busy instance was
+ * much of the store's cost. A call has at most one append in flight (its run sends the next
+ * once this one is answered), so a call's entries stay in order.
+ *
+ * The usual append, one batch of a running call, is a plain XADD: no script to look up and run,
+ * and fewer, shorter arguments to encode (what a busy instance allocates per batch, its young
+ * generation's collections, and so every stream's p99, pay for). The first batch, the terminal
+ * entry and several entries at once go through the script, which also sets expiries.
  */
-export async function runAppend(
-  redis: Redis,
-  keys: readonly [log: string, meta: string, alive: string],
-  maxBatches: number,
-  kind: AppendKind,
-  ttlMs: number,
-  entryArgs: readonly string[],
-): Promise<void> {
-  const args = [...keys, maxBatches, kind, ttlMs, ...entryArgs];
-  try {
-    await redis.evalsha(APPEND_SHA, keys.length, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    await redis.eval(APPEND_SCRIPT, keys.length, ...args);
+export class AppendQueue {
+  private queued: QueuedAppend[] = [];
+  /** An append was sent in this tick: the next ones wait for its end. */
+  private sending = false;
+
+  constructor(private readonly redis: Redis) {}
+
+  /**
+   * `keys`: the log's, the meta's and the alive key (the last two for the 'end' kind only).
+   * Resolves once Redis has answered (with its reply, which no caller reads).
+   */
+  append(
+    keys: readonly string[],
+    maxBatches: number,
+    kind: AppendKind,
+    ttlMs: number,
+    entryArgs: readonly string[],
+  ): Promise<unknown> {
+    const keyCount = kind === 'end' ? 3 : 1;
+    const command: AppendCommand =
+      kind === '' && entryArgs.length === 3 && entryArgs[1] !== OUTCOME_FIELD
+        ? { keyCount: 0, args: [keys[0], 'MAXLEN', '=', maxBatches, ...entryArgs] }
+        : { keyCount, args: [...keys.slice(0, keyCount), maxBatches, kind, ttlMs, ...entryArgs] };
+    if (!this.sending) {
+      this.sending = true;
+      process.nextTick(endOfTick, this);
+      return this.send(command);
+    }
+    return new Promise((resolve, reject) => this.queued.push({ command, resolve, reject }));
   }
+
+  /** @internal What waited in this tick leaves in one pipeline. */
+  endOfTick(): void {
+    this.sending = false;
+    const queued = this.queued;
+    if (queued.length === 0) return;
+    this.queued = [];
+    const pipeline = this.redis.pipeline();
+    for (const { command } of queued) {
+      if (command.keyCount > 0) pipeline.evalsha(APPEND_SHA, command.keyCount, ...command.args);
+      else pipeline.xadd(...(command.args as [string, ...string[]]));
+    }
+    pipeline.exec().then(
+      (replies) => {
+        for (let i = 0; i < queued.length; i++) {
+          const { command, resolve, reject } = queued[i];
+          const [error, reply] = replies?.[i] ?? [null, undefined];
+          if (!error) resolve(reply);
+          else if (isNoScript(error)) this.send(command).then(resolve, reject);
+          else reject(error);
+        }
+      },
+      (error: unknown) => queued.forEach((append) => append.reject(error)),
+    );
+  }
+
+  /**
+   * One append on its own; the script by its hash (EVALSHA), and with EVAL on a server that does
+   * not have it yet (a fresh or restarted Redis, another node).
+   */
+  private send({ keyCount, args }: AppendCommand): Promise<void> {
+    // (Resolved with Redis's reply, which no caller reads.)
+    if (keyCount === 0)
+      return this.redis.xadd(...(args as [string, ...string[]])) as Promise<never>;
+    return this.redis.evalsha(APPEND_SHA, keyCount, ...args).catch((error: unknown) => {
+      if (!isNoScript(error)) throw error;
+      return this.redis.eval(APPEND_SCRIPT, keyCount, ...args);
+    }) as Promise<never>;
+  }
+}
+
+function endOfTick(queue: AppendQueue): void {
+  queue.endOfTick();
 }

@@ -8,7 +8,7 @@ import type {
   ResumableCallInfo,
 } from '../resume/call-store';
 import { SIJAX_DEFAULTS } from '../sijax.constants';
-import { runAppend } from './redis-append.script';
+import { AppendQueue } from './redis-append.script';
 import { BlockingReaders, ControlChannels, warn } from './redis-connections';
 import { RedisFollower } from './redis-follower';
 import {
@@ -16,15 +16,24 @@ import {
   callKeys,
   CANCEL_MARK_TTL_MS,
   CANCEL_MESSAGE,
-  entryFields,
   entryId,
   parseEntry,
   parseMeta,
   parseProgress,
+  pushEntryArgs,
   runningTtlMs,
   type CallKeys,
   type CallMeta,
 } from './redis-keys';
+
+/** A call running on this instance, as its appends and refreshes need it. */
+interface RunningCall {
+  readonly limits: CallLogLimits;
+  /** The log's, the meta's and the alive key: what the append script may touch. */
+  readonly appendKeys: readonly string[];
+}
+
+const appendKeysOf = ({ log, meta, alive }: CallKeys): readonly string[] => [log, meta, alive];
 
 /** @publicApi */
 export interface RedisCallStoreOptions {
@@ -50,8 +59,10 @@ export interface RedisCallStoreOptions {
  * running log (`noeviction` or `volatile-*`).
  *
  * Costs: a batch (or every batch that piled up while the previous append was answered) is one
- * round trip, one command: a script (EVALSHA) that runs an XADD each (exact MAXLEN: trims one
- * entry once full); at the end it adds two PEXPIREs and a DEL. A running call refreshes its keys
+ * round trip, one command: an XADD (exact MAXLEN: trims one entry once full), or for several
+ * entries, the first batch and the terminal entry a script (EVALSHA) that runs an XADD each and
+ * sets expiries (at the end two PEXPIREs and a DEL). The appends that the calls running here
+ * make in one tick share one socket write (a pipeline). A running call refreshes its keys
  * once per heartbeat (one pipeline of three commands), and looks for a cancel mark once, when
  * its channel is subscribed. A follower elsewhere costs an XREAD and a PUBLISH (its progress)
  * per read, and, while the call says nothing, one XREAD timeout and a three-command pipeline
@@ -62,8 +73,12 @@ export class RedisCallStore implements CallStore {
   private readonly prefix: string;
   private readonly control: ControlChannels;
   private readonly readers: BlockingReaders;
-  /** Limits of the calls running here, for their appends and refreshes (the meta has them too). */
-  private readonly limits = new Map<string, CallLogLimits>();
+  private readonly appends: AppendQueue;
+  /**
+   * The calls running here: their limits (the meta has them too) and their append's keys, made
+   * once, for their appends and refreshes.
+   */
+  private readonly running = new Map<string, RunningCall>();
   private readonly refreshes = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -74,6 +89,7 @@ export class RedisCallStore implements CallStore {
     if (/[{}]/.test(this.prefix)) throw new Error('RedisCallStore: keyPrefix must have no braces');
     this.control = new ControlChannels(redis);
     this.readers = new BlockingReaders(redis);
+    this.appends = new AppendQueue(redis);
   }
 
   async create(info: ResumableCallInfo, limits: CallLogLimits): Promise<boolean> {
@@ -83,7 +99,7 @@ export class RedisCallStore implements CallStore {
     // SET NX: atomic, the id is taken or not. The TTL is refreshed while the call runs.
     const set = await this.redis.set(key, json, 'PX', runningTtlMs(limits), 'NX');
     if (set !== 'OK') return false;
-    this.limits.set(info.callId, limits);
+    this.running.set(info.callId, { limits, appendKeys: appendKeysOf(this.keys(info.callId)) });
     return true;
   }
 
@@ -91,23 +107,18 @@ export class RedisCallStore implements CallStore {
     return (await this.meta(this.keys(callId)))?.info;
   }
 
-  async append(callId: string, entries: readonly CallLogEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const keys = this.keys(callId);
-    // Read before any await: the run may let go of the call (run()'s release) in this tick.
-    const limits = this.limits.get(callId) ?? (await this.meta(keys))?.limits;
-    // Unknown or expired: nothing to add to, as in memory.
-    if (!limits) return;
-    const entryArgs: string[] = [];
-    for (const entry of entries) entryArgs.push(entryId(entry.offset), ...entryFields(entry));
-    const ended = entries[entries.length - 1].outcome !== undefined;
-    if (ended) this.limits.delete(callId);
-    // The first append creates the log: it gets a TTL now, should the instance die before a
-    // refresh gives it one.
-    const kind = ended ? 'end' : entries[0].offset === 1 ? 'first' : '';
-    const ttlMs = ended ? limits.retainMs : runningTtlMs(limits);
-    const keyArgs = [keys.log, keys.meta, keys.alive] as const;
-    await runAppend(this.redis, keyArgs, limits.maxBatches, kind, ttlMs, entryArgs);
+  append(callId: string, entries: readonly CallLogEntry[]): Promise<unknown> {
+    if (entries.length === 0) return Promise.resolve();
+    // Read now: the run may let go of the call (run()'s release) in this tick. A call running
+    // here appends with no await of its own (one promise per batch, the command's).
+    const running = this.running.get(callId);
+    if (running) return this.appendTo(callId, running.limits, running.appendKeys, entries);
+    return this.meta(this.keys(callId)).then((meta) =>
+      // Unknown or expired: nothing to add to, as in memory.
+      meta
+        ? this.appendTo(callId, meta.limits, appendKeysOf(this.keys(callId)), entries)
+        : undefined,
+    );
   }
 
   async read(callId: string, after: number): Promise<CallLogRead> {
@@ -149,7 +160,7 @@ export class RedisCallStore implements CallStore {
 
   run(callId: string, onCancel: () => void, onProgress: (offset: number) => void): () => void {
     const keys = this.keys(callId);
-    const limits = this.limits.get(callId);
+    const limits = this.running.get(callId)?.limits;
     const heartbeatMs = limits?.heartbeatMs ?? SIJAX_DEFAULTS.heartbeatMs;
     const refresh = () => {
       const pipeline = this.redis.pipeline().set(keys.alive, '1', 'PX', aliveTtlMs(heartbeatMs));
@@ -183,16 +194,33 @@ export class RedisCallStore implements CallStore {
       clearInterval(timer);
       this.refreshes.delete(timer);
       unlisten();
-      this.limits.delete(callId);
+      this.running.delete(callId);
     };
   }
 
   close(): void {
     for (const timer of this.refreshes) clearInterval(timer);
     this.refreshes.clear();
-    this.limits.clear();
+    this.running.clear();
     this.control.close();
     this.readers.close();
+  }
+
+  private appendTo(
+    callId: string,
+    limits: CallLogLimits,
+    keys: readonly string[],
+    entries: readonly CallLogEntry[],
+  ): Promise<unknown> {
+    const entryArgs: string[] = [];
+    for (let i = 0; i < entries.length; i++) pushEntryArgs(entryArgs, entries[i]);
+    const ended = entries[entries.length - 1].outcome !== undefined;
+    if (ended) this.running.delete(callId);
+    // The first append creates the log: it gets a TTL now, should the instance die before a
+    // refresh gives it one.
+    const kind = ended ? 'end' : entries[0].offset === 1 ? 'first' : '';
+    const ttlMs = ended ? limits.retainMs : runningTtlMs(limits);
+    return this.appends.append(keys, limits.maxBatches, kind, ttlMs, entryArgs);
   }
 
   private keys(callId: string): CallKeys {

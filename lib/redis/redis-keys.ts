@@ -66,17 +66,22 @@ export const CANCEL_MARK_TTL_MS = 60_000;
 /** Entry ids are `<offset>-0`: XRANGE and XREAD then select by offset, no field to parse. */
 export const entryId = (offset: number): string => `${offset}-0`;
 
-/** A batch stores its JSON in `j`, the terminal entry its outcome in `o`. */
-export function entryFields(entry: CallLogEntry): string[] {
-  return entry.outcome ? ['o', entry.outcome] : ['j', entry.json ?? '[]'];
+/** A batch stores its JSON in `j`, the terminal entry its outcome in `o` (the script reads it). */
+export const BATCH_FIELD = 'j';
+export const OUTCOME_FIELD = 'o';
+
+/** An entry as XADD's id, field and value, after what `args` holds. */
+export function pushEntryArgs(args: string[], entry: CallLogEntry): void {
+  if (entry.outcome) args.push(entryId(entry.offset), OUTCOME_FIELD, entry.outcome);
+  else args.push(entryId(entry.offset), BATCH_FIELD, entry.json ?? '[]');
 }
 
 /** An XRANGE / XREAD item back to an entry. */
 export function parseEntry([id, fields]: [string, string[]]): CallLogEntry {
   const offset = Number(id.slice(0, id.indexOf('-')));
   for (let i = 0; i < fields.length; i += 2) {
-    if (fields[i] === 'o') return { offset, outcome: fields[i + 1] as CallOutcome };
-    if (fields[i] === 'j') return { offset, json: fields[i + 1] };
+    if (fields[i] === OUTCOME_FIELD) return { offset, outcome: fields[i + 1] as CallOutcome };
+    if (fields[i] === BATCH_FIELD) return { offset, json: fields[i + 1] };
   }
   return { offset, json: '[]' };
 }

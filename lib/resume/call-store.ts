@@ -56,8 +56,8 @@ export interface CallStore {
   create(info: ResumableCallInfo, limits: CallLogLimits): Promise<boolean> | boolean;
   /** The call's info, or undefined when unknown or expired. */
   info(callId: string): Promise<ResumableCallInfo | undefined> | ResumableCallInfo | undefined;
-  /** Appends entries, in offset order; the terminal entry comes last, once. */
-  append(callId: string, entries: readonly CallLogEntry[]): Promise<void> | void;
+  /** Appends entries, in offset order; the terminal entry comes last, once. (What it resolves with is not read.) */
+  append(callId: string, entries: readonly CallLogEntry[]): Promise<unknown> | void;
   /**
    * The entries after `after`, in order. Rejects with `CallGoneError` when the call is unknown or
    * expired, or when the log no longer holds the entry right after `after` (trimmed).

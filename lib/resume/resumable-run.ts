@@ -36,7 +36,8 @@ export class ResumableRun implements CallSink {
   private inflight: Promise<void> | undefined = undefined;
   private backlog: CallLogEntry[] = [];
   private paused: { promise: Promise<void>; resume: () => void } | undefined = undefined;
-  private readonly release: () => void;
+  /** Lets go of the store's hold on the call (its refreshes, its control channel): once. */
+  private release: (() => void) | undefined;
 
   constructor(
     readonly call: Call,
@@ -84,8 +85,9 @@ export class ResumableRun implements CallSink {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.linger);
+    // The store lets go once the terminal entry is in the log (deliver), not before: a store
+    // that reads the call's limits on append would otherwise have to fetch them again.
     this.queue({ offset: this.offset + 1, outcome });
-    this.release();
     this.unpause();
   }
 
@@ -157,7 +159,10 @@ export class ResumableRun implements CallSink {
     const count = entries.length;
     for (let r = 0; r < readers.length; r++)
       for (let i = 0; i < count; i++) readers[r].push(entries[i]);
-    if (entries[count - 1].outcome) this.onEnd(this);
+    if (entries[count - 1].outcome) {
+      this.letGo();
+      this.onEnd(this);
+    }
   }
 
   private storeFailed(error: unknown): void {
@@ -167,7 +172,14 @@ export class ResumableRun implements CallSink {
     );
     this.inflight = undefined;
     this.call.cancel();
+    this.letGo();
     for (const reader of this.readers) reader.writer.end('error');
+  }
+
+  private letGo(): void {
+    const release = this.release;
+    this.release = undefined;
+    release?.();
   }
 
   private encode(batch: SijaxCommand[]): string {

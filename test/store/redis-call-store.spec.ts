@@ -73,6 +73,59 @@ describe('RedisCallStore keys and round trips', () => {
     });
   });
 
+  it('writes one batch of a running call as one plain XADD', async () => {
+    const probe = client();
+    const store = track(new RedisCallStore(client()));
+    const callId = newId();
+    await store.create({ callId, name: 'job' }, limitsOf());
+    await store.append(callId, [batch(1)]);
+    await probe.config('RESETSTAT');
+    await store.append(callId, [batch(2)]);
+    const calls = await commandCalls(probe);
+    const others = Object.keys(calls).filter((name) => !['config', 'info'].includes(name));
+    expect([others, calls.xadd]).toEqual([['xadd'], 1]);
+    expect((await store.read(callId, 0)).entries).toEqual(batches(1, 2));
+  });
+
+  /** `count` calls, each with its first batch in the log. */
+  async function startedCalls(store: RedisCallStore, count: number): Promise<string[]> {
+    const ids = Array.from({ length: count }, () => newId());
+    for (const callId of ids) {
+      await store.create({ callId, name: 'job' }, limitsOf());
+      await store.append(callId, [batch(1)]);
+    }
+    return ids;
+  }
+
+  it('sends the appends that many calls make in one tick together, in one pipeline', async () => {
+    const redis = client();
+    const store = track(new RedisCallStore(redis));
+    const ids = await startedCalls(store, 20);
+    const pipelines = jest.spyOn(redis, 'pipeline');
+    // One tick: the first leaves at once, the 19 others together at its end.
+    await Promise.all(ids.map((callId) => store.append(callId, [batch(2)])));
+    expect(pipelines).toHaveBeenCalledTimes(1);
+    for (const callId of ids) {
+      expect((await store.read(callId, 0)).entries).toEqual(batches(1, 2));
+    }
+  });
+
+  it('appends in one pipeline still when Redis has lost its scripts', async () => {
+    const probe = client();
+    const store = track(new RedisCallStore(client()));
+    const ids = await startedCalls(store, 5);
+    await probe.script('FLUSH');
+    // Several entries each, and the terminal ones: the script's path, in one tick.
+    await Promise.all(ids.map((callId) => store.append(callId, batches(2, 3))));
+    await Promise.all(ids.map((callId) => store.append(callId, [{ offset: 4, outcome: 'end' }])));
+    for (const callId of ids) {
+      expect(await store.read(callId, 0)).toEqual({
+        entries: [...batches(1, 3), { offset: 4, outcome: 'end' }],
+        ended: true,
+      });
+    }
+  });
+
   it('cancels a call whose cancel was published, through another instance, before it listened', async () => {
     const running = track(new RedisCallStore(client()));
     const elsewhere = track(new RedisCallStore(client()));
