@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import type { Redis } from 'ioredis';
-import { OUTCOME_FIELD } from './redis-keys';
+import { BATCH_FIELD } from './redis-keys';
 
 /**
  * A call's append as one Redis command: every entry's XADD (exact MAXLEN, the terminal entry
@@ -34,10 +34,38 @@ const APPEND_SHA = createHash('sha1').update(APPEND_SCRIPT).digest('hex');
 export type AppendKind = '' | 'first' | 'end';
 
 /** One call's append: a plain XADD, or the script with its keys and arguments. */
-interface AppendCommand {
+export interface AppendCommand {
   /** 0: a plain XADD; else the script, with this many keys first in `args`. */
   readonly keyCount: number;
   readonly args: (string | number)[];
+}
+
+/** One batch of a running call (not its first): XADD with exact MAXLEN, no script. */
+export const xaddCommand = (
+  log: string,
+  maxBatches: number,
+  id: string,
+  json: string,
+): AppendCommand => ({
+  keyCount: 0,
+  args: [log, 'MAXLEN', '=', maxBatches, id, BATCH_FIELD, json],
+});
+
+/**
+ * The script: `keys` the log's, the meta's and the alive key (the last two for the 'end' kind
+ * only), then `entryArgs` (id, field, value per entry).
+ */
+export function scriptCommand(
+  keys: readonly string[],
+  maxBatches: number,
+  kind: AppendKind,
+  ttlMs: number,
+  entryArgs: readonly string[],
+): AppendCommand {
+  const keyCount = kind === 'end' ? 3 : 1;
+  const args = keys.slice(0, keyCount) as (string | number)[];
+  args.push(maxBatches, kind, ttlMs, ...entryArgs);
+  return { keyCount, args };
 }
 
 interface QueuedAppend {
@@ -57,10 +85,11 @@ const isNoScript = (error: unknown) =>
  * much of the store's cost. A call has at most one append in flight (its run sends the next
  * once this one is answered), so a call's entries stay in order.
  *
- * The usual append, one batch of a running call, is a plain XADD: no script to look up and run,
- * and fewer, shorter arguments to encode (what a busy instance allocates per batch, its young
- * generation's collections, and so every stream's p99, pay for). The first batch, the terminal
- * entry and several entries at once go through the script, which also sets expiries.
+ * The usual append, one batch of a running call, is a plain XADD (`xaddCommand`): no script to
+ * look up and run, and fewer, shorter arguments to encode (what a busy instance allocates per
+ * batch, its young generation's collections, and so every stream's p99, pay for). The first
+ * batch, the terminal entry and several entries at once go through the script, which also sets
+ * expiries (`scriptCommand`).
  */
 export class AppendQueue {
   private queued: QueuedAppend[] = [];
@@ -70,21 +99,10 @@ export class AppendQueue {
   constructor(private readonly redis: Redis) {}
 
   /**
-   * `keys`: the log's, the meta's and the alive key (the last two for the 'end' kind only).
-   * Resolves once Redis has answered (with its reply, which no caller reads).
+   * Sends `command` (see `xaddCommand` and `scriptCommand`); resolves once Redis has answered
+   * (with its reply, which no caller reads).
    */
-  append(
-    keys: readonly string[],
-    maxBatches: number,
-    kind: AppendKind,
-    ttlMs: number,
-    entryArgs: readonly string[],
-  ): Promise<unknown> {
-    const keyCount = kind === 'end' ? 3 : 1;
-    const command: AppendCommand =
-      kind === '' && entryArgs.length === 3 && entryArgs[1] !== OUTCOME_FIELD
-        ? { keyCount: 0, args: [keys[0], 'MAXLEN', '=', maxBatches, ...entryArgs] }
-        : { keyCount, args: [...keys.slice(0, keyCount), maxBatches, kind, ttlMs, ...entryArgs] };
+  append(command: AppendCommand): Promise<unknown> {
     if (!this.sending) {
       this.sending = true;
       process.nextTick(endOfTick, this);

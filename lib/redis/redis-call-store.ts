@@ -8,7 +8,7 @@ import type {
   ResumableCallInfo,
 } from '../resume/call-store';
 import { SIJAX_DEFAULTS } from '../sijax.constants';
-import { AppendQueue } from './redis-append.script';
+import { AppendQueue, scriptCommand, xaddCommand } from './redis-append.script';
 import { BlockingReaders, ControlChannels, warn } from './redis-connections';
 import { RedisFollower } from './redis-follower';
 import {
@@ -212,15 +212,20 @@ export class RedisCallStore implements CallStore {
     keys: readonly string[],
     entries: readonly CallLogEntry[],
   ): Promise<unknown> {
+    const first = entries[0];
+    if (entries.length === 1 && first.offset > 1 && first.outcome === undefined) {
+      const command = xaddCommand(keys[0], limits.maxBatches, entryId(first.offset), first.json!);
+      return this.appends.append(command);
+    }
     const entryArgs: string[] = [];
     for (let i = 0; i < entries.length; i++) pushEntryArgs(entryArgs, entries[i]);
     const ended = entries[entries.length - 1].outcome !== undefined;
     if (ended) this.running.delete(callId);
     // The first append creates the log: it gets a TTL now, should the instance die before a
     // refresh gives it one.
-    const kind = ended ? 'end' : entries[0].offset === 1 ? 'first' : '';
+    const kind = ended ? 'end' : first.offset === 1 ? 'first' : '';
     const ttlMs = ended ? limits.retainMs : runningTtlMs(limits);
-    return this.appends.append(keys, limits.maxBatches, kind, ttlMs, entryArgs);
+    return this.appends.append(scriptCommand(keys, limits.maxBatches, kind, ttlMs, entryArgs));
   }
 
   private keys(callId: string): CallKeys {
