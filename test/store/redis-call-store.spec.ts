@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { RedisCallStore } from '../../lib/redis';
 import { until } from '../utils/latch';
+import type { CallLogEntry } from '../../lib/resume/call-store';
 import { batch, batches, limitsOf, newId, useRedis } from './store-fixtures';
 
 /** What RedisCallStore does in Redis beyond the contract: its keys, TTLs and round trips. */
@@ -42,20 +43,41 @@ describe('RedisCallStore keys and round trips', () => {
     }
   });
 
-  it('writes the batches of one append in one command, a script', async () => {
+  /** `count` calls, each with its first batch in the log. */
+  async function startedCalls(store: RedisCallStore, count: number): Promise<string[]> {
+    const ids = Array.from({ length: count }, () => newId());
+    for (const callId of ids) {
+      await store.create({ callId, name: 'job' }, limitsOf());
+      await store.append(callId, [batch(1)]);
+    }
+    return ids;
+  }
+
+  /** The commands Redis ran (and how often) for one append after a call's first batch. */
+  async function commandsOfAppend(entries: CallLogEntry[]) {
     const probe = client();
     const store = track(new RedisCallStore(client()));
-    const callId = newId();
-    await store.create({ callId, name: 'job' }, limitsOf());
-    await store.append(callId, [batch(1)]);
+    const [callId] = await startedCalls(store, 1);
     await probe.config('RESETSTAT');
-    await store.append(callId, batches(2, 6));
-    const calls = await commandCalls(probe);
-    // The XADDs the script ran are counted too.
-    expect(calls).toMatchObject({ evalsha: 1, xadd: 5 });
-    // No other command, apart from the probe's own.
-    const others = Object.keys(calls).filter((name) => !['evalsha', 'xadd'].includes(name));
-    expect(others.filter((name) => !['config', 'info'].includes(name))).toEqual([]);
+    await store.append(callId, entries);
+    // Apart from the probe's own.
+    const calls = Object.entries(await commandCalls(probe)).filter(
+      ([name]) => !['config', 'info'].includes(name),
+    );
+    return { calls: Object.fromEntries(calls), log: (await store.read(callId, 0)).entries };
+  }
+
+  it('writes the batches of one append in one command, a script', async () => {
+    const { calls, log } = await commandsOfAppend(batches(2, 6));
+    // The XADDs the script ran are counted too; no other command.
+    expect(calls).toEqual({ evalsha: 1, xadd: 5 });
+    expect(log).toEqual(batches(1, 6));
+  });
+
+  it('writes one batch of a running call as one plain XADD', async () => {
+    const { calls, log } = await commandsOfAppend([batch(2)]);
+    expect(calls).toEqual({ xadd: 1 });
+    expect(log).toEqual(batches(1, 2));
   });
 
   it('still appends when Redis has lost its scripts (a restart, a flush)', async () => {
@@ -72,30 +94,6 @@ describe('RedisCallStore keys and round trips', () => {
       ended: true,
     });
   });
-
-  it('writes one batch of a running call as one plain XADD', async () => {
-    const probe = client();
-    const store = track(new RedisCallStore(client()));
-    const callId = newId();
-    await store.create({ callId, name: 'job' }, limitsOf());
-    await store.append(callId, [batch(1)]);
-    await probe.config('RESETSTAT');
-    await store.append(callId, [batch(2)]);
-    const calls = await commandCalls(probe);
-    const others = Object.keys(calls).filter((name) => !['config', 'info'].includes(name));
-    expect([others, calls.xadd]).toEqual([['xadd'], 1]);
-    expect((await store.read(callId, 0)).entries).toEqual(batches(1, 2));
-  });
-
-  /** `count` calls, each with its first batch in the log. */
-  async function startedCalls(store: RedisCallStore, count: number): Promise<string[]> {
-    const ids = Array.from({ length: count }, () => newId());
-    for (const callId of ids) {
-      await store.create({ callId, name: 'job' }, limitsOf());
-      await store.append(callId, [batch(1)]);
-    }
-    return ids;
-  }
 
   it('sends the appends that many calls make in one tick together, in one pipeline', async () => {
     const redis = client();
