@@ -92,3 +92,4 @@ export const ARGS_NOT_JSON = 'sijax_args is not valid JSON';
 export const ARGS_NOT_ARRAY = 'sijax_args is not a JSON array';
 export const ARGS_TOO_DEEP = (maxDepth: number) =>
   `sijax_args is nested deeper than ${maxDepth} levels`;
+export const APPEND_UNANSWERED = 'RedisCallStore: Redis sent no reply to an append';

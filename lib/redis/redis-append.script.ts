@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import type { Redis } from 'ioredis';
+import { APPEND_UNANSWERED } from '../sijax.messages';
 import { BATCH_FIELD } from './redis-keys';
 
 /**
@@ -126,10 +127,12 @@ export class AppendQueue {
       (replies) => {
         for (let i = 0; i < queued.length; i++) {
           const { command, resolve, reject } = queued[i];
-          const [error, reply] = replies?.[i] ?? [null, undefined];
-          if (!error) resolve(reply);
-          else if (isNoScript(error)) this.send(command).then(resolve, reject);
-          else reject(error);
+          const answer = replies?.[i];
+          // No answer is no append: never report one as stored.
+          if (!answer) reject(new Error(APPEND_UNANSWERED));
+          else if (!answer[0]) resolve(answer[1]);
+          else if (isNoScript(answer[0])) this.send(command).then(resolve, reject);
+          else reject(answer[0]);
         }
       },
       (error: unknown) => queued.forEach((append) => append.reject(error)),
@@ -140,14 +143,12 @@ export class AppendQueue {
    * One append on its own; the script by its hash (EVALSHA), and with EVAL on a server that does
    * not have it yet (a fresh or restarted Redis, another node).
    */
-  private send({ keyCount, args }: AppendCommand): Promise<void> {
-    // (Resolved with Redis's reply, which no caller reads.)
-    if (keyCount === 0)
-      return this.redis.xadd(...(args as [string, ...string[]])) as Promise<never>;
+  private send({ keyCount, args }: AppendCommand): Promise<unknown> {
+    if (keyCount === 0) return this.redis.xadd(...(args as [string, ...string[]]));
     return this.redis.evalsha(APPEND_SHA, keyCount, ...args).catch((error: unknown) => {
       if (!isNoScript(error)) throw error;
       return this.redis.eval(APPEND_SCRIPT, keyCount, ...args);
-    }) as Promise<never>;
+    });
   }
 }
 
