@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CancellableHandlers, LifecycleProbe } from '../fixtures/lifecycle-handlers';
 import { testAppModule } from '../fixtures/test-app.module';
 import { baseUrl } from '../utils/http-client';
-import { buildClient, launchBrowser } from '../utils/browser';
+import { buildClient, CHROMIUM_DRAIN_MS, launchBrowser } from '../utils/browser';
 import { until } from '../utils/latch';
 
 /** A page without inline scripts, as an app with helmet's default policy must serve it. */
@@ -189,8 +189,12 @@ describe("Comet under helmet's default Content-Security-Policy (Chromium)", () =
         return outcome;
       });
       expect(outcome).toBe('AbortError');
-      await until(() => probe.call(tag).finallyAt !== undefined, 5000, 'the handler to stop');
-      expect(probe.call(tag).finallyAt! - abortedAt).toBeLessThan(100);
+      // The server learns of the abort when the browser closes the connection. Chromium mostly
+      // does so at once, but it may instead drain the cancelled response to reuse the
+      // connection, and close it only after its drain timeout (seen about once in 20 runs).
+      // (A resumable call's abort sends an explicit cancel: test/browser/resume.e2e-spec.ts.)
+      await until(() => probe.call(tag).finallyAt !== undefined, 8000, 'the handler to stop');
+      expect(probe.call(tag).finallyAt! - abortedAt).toBeLessThan(CHROMIUM_DRAIN_MS + 1000);
     });
   });
 });

@@ -10,6 +10,12 @@ import { startStaticServer } from './static-server';
 import type { StaticServer } from './static-server';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * How long Chromium may keep the connection of a cancelled response open, reading the rest of
+ * its body to reuse the connection (net's HttpResponseBodyDrainer: 5 s, or 16 KiB).
+ */
+export const CHROMIUM_DRAIN_MS = 5000;
 const ROOT = join(__dirname, '..', '..');
 const CLIENT_DIR = join(ROOT, 'client');
 /** The wire protocol's names and formats, compiled into the client too. */
