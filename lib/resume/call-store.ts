@@ -56,7 +56,10 @@ export interface CallStore {
   create(info: ResumableCallInfo, limits: CallLogLimits): Promise<boolean> | boolean;
   /** The call's info, or undefined when unknown or expired. */
   info(callId: string): Promise<ResumableCallInfo | undefined> | ResumableCallInfo | undefined;
-  /** Appends entries, in offset order; the terminal entry comes last, once. (What it resolves with is not read.) */
+  /**
+   * Appends entries, in offset order; the terminal entry comes last, once. Resolves (with
+   * anything: the caller reads no value) once they are stored.
+   */
   append(callId: string, entries: readonly CallLogEntry[]): Promise<unknown> | void;
   /**
    * The entries after `after`, in order. Rejects with `CallGoneError` when the call is unknown or

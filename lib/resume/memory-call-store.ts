@@ -73,7 +73,7 @@ export class MemoryCallStore implements CallStore {
     if (log?.info.callId !== callId) log = this.lastAppended = this.logs.get(callId);
     if (!log || log.end) return;
     const { batches, followers } = log;
-    const before = batches.size;
+    const before = log.cost;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       if (entry.outcome) this.ended(log, entry);
@@ -82,7 +82,7 @@ export class MemoryCallStore implements CallStore {
     }
     const { maxBatches } = log.limits;
     while (batches.count > maxBatches) batches.dropOldest();
-    this.totalBytes += batches.size - before + (log.end ? END_COST : 0);
+    this.totalBytes += log.cost - before;
     if (this.totalBytes > this.maxTotalBytes) this.evict();
   }
 
