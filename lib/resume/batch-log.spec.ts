@@ -1,4 +1,6 @@
-import { collectGarbage } from '../../test/utils/gc';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { BATCH_OVERHEAD, BatchLog } from './batch-log';
 
 const json = (offset: number, text = 'x'.repeat(offset % 300)) =>
@@ -27,6 +29,41 @@ const batchCost = (entries: { json?: string }[]) =>
 /** A bulk of 64 batches held whole until its last one is trimmed: what a log may hold beyond. */
 const SLACK = 64 * json(299).length;
 
+/**
+ * The heap that five logs of `keep` batches (the spec's `json` ones) hold, and what they count,
+ * measured in a fresh process: a jest worker's heap holds what its earlier test files left, and
+ * collects it at any time, by far more than the logs take.
+ */
+function heapOfLogsInFreshProcess(keep: number): { held: number; counted: number } {
+  const [bundle] = buildSync({
+    entryPoints: [join(__dirname, 'batch-log.ts')],
+    bundle: true,
+    format: 'iife',
+    globalName: 'logModule',
+    platform: 'node',
+    write: false,
+  }).outputFiles;
+  const measure = `
+    const json = ${json.toString()};
+    const full = () => {
+      const log = new logModule.BatchLog();
+      for (let offset = 1; offset <= ${keep + 3 * 64}; offset++) {
+        log.append(offset, json(offset));
+        while (log.count > ${keep}) log.dropOldest();
+      }
+      return log;
+    };
+    gc(); gc();
+    const before = process.memoryUsage().heapUsed;
+    const logs = [full(), full(), full(), full(), full()];
+    gc(); gc();
+    const held = process.memoryUsage().heapUsed - before;
+    const counted = logs.reduce((sum, log) => sum + log.size, 0);
+    process.stdout.write(JSON.stringify({ held, counted }));`;
+  const output = execFileSync(process.execPath, ['--expose-gc', '-e', bundle.text + measure]);
+  return JSON.parse(output.toString()) as { held: number; counted: number };
+}
+
 describe('BatchLog', () => {
   it('gives back every batch after an offset, across many bulks, waiting ones included', () => {
     const log = filled(5_000 + 17);
@@ -45,18 +82,8 @@ describe('BatchLog', () => {
     expect(log.size).toBeLessThanOrEqual(batchCost(kept) + SLACK);
   });
 
-  it('takes on the heap about what it counts: one flat string per bulk, not a rope of batches', async () => {
-    const keep = 20_000;
-    const logs: BatchLog[] = [];
-    for (let i = 0; i < 5; i++) logs.push(filled(keep + 3 * 64, keep));
-    const counted = logs.reduce((sum, log) => sum + log.size, 0);
-    // What the logs hold is what letting them go frees: measured after they are built, so that
-    // garbage or compiled code that other tests of this worker left behind does not count.
-    await collectGarbage(2);
-    const withLogs = process.memoryUsage().heapUsed;
-    logs.length = 0;
-    await collectGarbage(2);
-    const held = withLogs - process.memoryUsage().heapUsed;
+  it('takes on the heap about what it counts: one flat string per bulk, not a rope of batches', () => {
+    const { held, counted } = heapOfLogsInFreshProcess(20_000);
     // The rope of a bulk, its pieces and their headers kept, would take about 3 times as much.
     expect(held).toBeLessThan(counted * 1.25);
     expect(held).toBeGreaterThan(counted * 0.5);
