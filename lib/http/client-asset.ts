@@ -30,8 +30,6 @@ export function clientBuildFile(resume: boolean, upload: boolean): string {
 export class SijaxClientAsset implements OnApplicationBootstrap {
   body!: Buffer;
   etag!: string;
-  /** The build served, relative to dist/client. */
-  file!: string;
 
   constructor(
     private readonly options: SijaxOptions,
@@ -41,14 +39,14 @@ export class SijaxClientAsset implements OnApplicationBootstrap {
   // After every module's init: the explorer has registered all handlers by then.
   onApplicationBootstrap(): void {
     const handlers = this.registry.getAll();
-    this.file = clientBuildFile(
+    const file = clientBuildFile(
       handlers.some((handler) => handler.resumable),
       handlers.some((handler) => handler.upload !== undefined),
     );
     // Published: dist/lib/http -> dist/client. From source (tests): lib/http -> dist/client.
     const candidates = [
-      join(__dirname, '..', '..', 'client', this.file),
-      join(__dirname, '..', '..', 'dist', 'client', this.file),
+      join(__dirname, '..', '..', 'client', file),
+      join(__dirname, '..', '..', 'dist', 'client', file),
     ];
     const found = candidates.find((candidate) => existsSync(candidate));
     if (!found) throw new SijaxError(CLIENT_BUNDLE_MISSING(candidates[0]));

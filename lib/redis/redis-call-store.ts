@@ -13,6 +13,7 @@ import { BlockingReaders, ControlChannels, warn } from './redis-connections';
 import { RedisFollower } from './redis-follower';
 import {
   aliveTtlMs,
+  batchJson,
   callKeys,
   CANCEL_MARK_TTL_MS,
   CANCEL_MESSAGE,
@@ -113,11 +114,10 @@ export class RedisCallStore implements CallStore {
     // here appends with no await of its own (one promise per batch, the command's).
     const running = this.running.get(callId);
     if (running) return this.appendTo(callId, running.limits, running.appendKeys, entries);
-    return this.meta(this.keys(callId)).then((meta) =>
+    const keys = this.keys(callId);
+    return this.meta(keys).then((meta) =>
       // Unknown or expired: nothing to add to, as in memory.
-      meta
-        ? this.appendTo(callId, meta.limits, appendKeysOf(this.keys(callId)), entries)
-        : undefined,
+      meta ? this.appendTo(callId, meta.limits, appendKeysOf(keys), entries) : undefined,
     );
   }
 
@@ -214,7 +214,12 @@ export class RedisCallStore implements CallStore {
   ): Promise<unknown> {
     const first = entries[0];
     if (entries.length === 1 && first.offset > 1 && first.outcome === undefined) {
-      const command = xaddCommand(keys[0], limits.maxBatches, entryId(first.offset), first.json!);
+      const command = xaddCommand(
+        keys[0],
+        limits.maxBatches,
+        entryId(first.offset),
+        batchJson(first),
+      );
       return this.appends.append(command);
     }
     const entryArgs: string[] = [];

@@ -70,10 +70,13 @@ export const entryId = (offset: number): string => `${offset}-0`;
 export const BATCH_FIELD = 'j';
 export const OUTCOME_FIELD = 'o';
 
+/** What a batch entry with no JSON holds (and reads back as): no commands. */
+export const batchJson = (entry: CallLogEntry): string => entry.json ?? '[]';
+
 /** An entry as XADD's id, field and value, after what `args` holds. */
 export function pushEntryArgs(args: string[], entry: CallLogEntry): void {
   if (entry.outcome) args.push(entryId(entry.offset), OUTCOME_FIELD, entry.outcome);
-  else args.push(entryId(entry.offset), BATCH_FIELD, entry.json ?? '[]');
+  else args.push(entryId(entry.offset), BATCH_FIELD, batchJson(entry));
 }
 
 /** An XRANGE / XREAD item back to an entry. */
@@ -83,7 +86,7 @@ export function parseEntry([id, fields]: [string, string[]]): CallLogEntry {
     if (fields[i] === OUTCOME_FIELD) return { offset, outcome: fields[i + 1] as CallOutcome };
     if (fields[i] === BATCH_FIELD) return { offset, json: fields[i + 1] };
   }
-  return { offset, json: '[]' };
+  return { offset, json: batchJson({ offset }) };
 }
 
 /** Control channel messages. */
