@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
-import type { Redis } from 'ioredis';
 import { APPEND_UNANSWERED } from '../sijax.messages';
+import type { RedisClient } from './redis-connections';
 import { BATCH_FIELD } from './redis-keys';
 
 /**
@@ -84,7 +84,9 @@ const isNoScript = (error: unknown) =>
  * at once, notably when many end together) leave together at its end (`nextTick`), in one
  * pipeline: one socket write instead of one each, a system call that on a busy instance was
  * much of the store's cost. A call has at most one append in flight (its run sends the next
- * once this one is answered), so a call's entries stay in order.
+ * once this one is answered), so a call's entries stay in order. On a Redis Cluster each append
+ * leaves on its own: one pipeline there must keep to one node, and the calls' keys are spread
+ * over all of them (ioredis's `enableAutoPipelining` then groups the commands per node).
  *
  * The usual append, one batch of a running call, is a plain XADD (`xaddCommand`): no script to
  * look up and run, and fewer, shorter arguments to encode (what a busy instance allocates per
@@ -97,13 +99,14 @@ export class AppendQueue {
   /** An append was sent in this tick: the next ones wait for its end. */
   private sending = false;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /**
    * Sends `command` (see `xaddCommand` and `scriptCommand`); resolves once Redis has answered
    * (with its reply, which no caller reads).
    */
   append(command: AppendCommand): Promise<unknown> {
+    if (this.redis.isCluster) return this.send(command);
     if (!this.sending) {
       this.sending = true;
       process.nextTick(endOfTick, this);
@@ -123,7 +126,16 @@ export class AppendQueue {
       if (command.keyCount > 0) pipeline.evalsha(APPEND_SHA, command.keyCount, ...command.args);
       else pipeline.xadd(...(command.args as [string, ...string[]]));
     }
-    pipeline.exec().then(
+    let sent: ReturnType<typeof pipeline.exec>;
+    try {
+      sent = pipeline.exec();
+    } catch (error) {
+      // ioredis refuses some pipelines at once (a cluster's, across nodes): a throw here, on
+      // nextTick, would end the process.
+      for (const append of queued) append.reject(error);
+      return;
+    }
+    sent.then(
       (replies) => {
         for (let i = 0; i < queued.length; i++) {
           const { command, resolve, reject } = queued[i];

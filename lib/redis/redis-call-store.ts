@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { CallGoneError } from '../resume/call-errors';
 import type {
   CallLogEntry,
@@ -9,7 +8,7 @@ import type {
 } from '../resume/call-store';
 import { SIJAX_DEFAULTS } from '../sijax.constants';
 import { AppendQueue, scriptCommand, xaddCommand } from './redis-append.script';
-import { BlockingReaders, ControlChannels, warn } from './redis-connections';
+import { BlockingReaders, ControlChannels, warn, type RedisClient } from './redis-connections';
 import { RedisFollower } from './redis-follower';
 import {
   aliveTtlMs,
@@ -45,7 +44,7 @@ export interface RedisCallStoreOptions {
 /**
  * Resumable calls' logs in Redis (5.0+, streams), shared by every instance of the app: a call
  * started on one instance can be resumed, attached to or cancelled through any other. Built on
- * the app's own ioredis client; the store adds a subscriber connection (once a call runs here)
+ * the app's own ioredis client, of one server (`Redis`) or of a Redis Cluster (`Cluster`); the store adds a subscriber connection (once a call runs here)
  * and one blocking connection per call followed here that runs elsewhere (a few are kept idle
  * for reuse), and `close()` closes only those. Close it after the app (the module does not).
  *
@@ -63,7 +62,7 @@ export interface RedisCallStoreOptions {
  * round trip, one command: an XADD (exact MAXLEN: trims one entry once full), or for several
  * entries, the first batch and the terminal entry a script (EVALSHA) that runs an XADD each and
  * sets expiries (at the end two PEXPIREs and a DEL). The appends that the calls running here
- * make in one tick share one socket write (a pipeline). A running call refreshes its keys
+ * make in one tick share one socket write (a pipeline; not in a cluster). A running call refreshes its keys
  * once per heartbeat (one pipeline of three commands), and looks for a cancel mark once, when
  * its channel is subscribed. A follower elsewhere costs an XREAD and a PUBLISH (its progress)
  * per read, and, while the call says nothing, one XREAD timeout and a three-command pipeline
@@ -83,7 +82,7 @@ export class RedisCallStore implements CallStore {
   private readonly refreshes = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: RedisCallStoreOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? 'sijax:';

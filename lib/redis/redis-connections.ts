@@ -1,11 +1,21 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 const logger = new Logger('Sijax');
 
+/**
+ * The app's ioredis client: one server (`Redis`) or a Redis Cluster (`Cluster`). A call's keys
+ * share one slot (the call id is their hash tag), so each of the store's commands and pipelines
+ * about one call goes to one node.
+ */
+export type RedisClient = Redis | Cluster;
+
 /** A connection the store made itself: its errors are logged, not thrown at the app. */
-function duplicateOf(redis: Redis, role: string): Redis {
-  const connection = redis.duplicate();
+function duplicateOf(redis: RedisClient, role: string): RedisClient {
+  // The union's two duplicate() signatures do not unify; each returns its own kind.
+  const connection: RedisClient = redis.isCluster
+    ? (redis as Cluster).duplicate()
+    : (redis as Redis).duplicate();
   connection.on('error', (error: Error) => {
     logger.warn(`RedisCallStore's ${role} connection: ${error.message}`);
   });
@@ -17,10 +27,10 @@ function duplicateOf(redis: Redis, role: string): Redis {
  * running instance hears (cancel requests, followers' progress) costs no connection per call.
  */
 export class ControlChannels {
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private readonly listeners = new Map<string, (message: string) => void>();
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /**
    * Listens on `channel` until the returned function is called; `onListening` runs once the
@@ -52,9 +62,10 @@ export class ControlChannels {
     this.subscriber = undefined;
   }
 
-  private connect(): Redis {
+  private connect(): RedisClient {
     if (this.subscriber) return this.subscriber;
-    // ioredis subscribes again by itself after a reconnect (autoResubscribe).
+    // ioredis subscribes again by itself after a reconnect (autoResubscribe). In a cluster a
+    // PUBLISH reaches every node, so the node this subscriber picked hears every channel.
     const subscriber = duplicateOf(this.redis, 'subscriber');
     subscriber.on('message', (channel: string, message: string) => {
       this.listeners.get(channel)?.(message);
@@ -63,9 +74,12 @@ export class ControlChannels {
   }
 }
 
-/** A connection that a follower blocks on (XREAD BLOCK), and its id for CLIENT UNBLOCK. */
+/**
+ * A connection that a follower blocks on (XREAD BLOCK), and its id for CLIENT UNBLOCK (one
+ * server only: in a cluster the blocked node's connection has an id no public API tells).
+ */
 export interface BlockingReader {
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   id?: number;
 }
 
@@ -81,7 +95,7 @@ export class BlockingReaders {
   private readonly all = new Set<BlockingReader>();
   private closed = false;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async acquire(): Promise<BlockingReader> {
     if (this.closed) throw new Error('RedisCallStore is closed');
@@ -89,6 +103,7 @@ export class BlockingReaders {
     if (idle) return idle;
     const reader: BlockingReader = { connection: duplicateOf(this.redis, 'blocking reader') };
     this.all.add(reader);
+    if (this.redis.isCluster) return reader;
     // A reconnect gives the connection another id: learn it again.
     reader.connection.on('ready', () => void this.learnId(reader));
     await this.learnId(reader);
@@ -102,10 +117,13 @@ export class BlockingReaders {
     } else this.idle.push(reader);
   }
 
-  /** Ends the reader's blocked XREAD now (it answers as if it had timed out). */
+  /**
+   * Ends the reader's blocked XREAD now: it answers as if it had timed out, or, with no id to
+   * unblock (a cluster), fails as its connection closes, which `release()` then drops.
+   */
   unblock(reader: BlockingReader): void {
-    if (reader.id === undefined) return;
-    this.redis.client('UNBLOCK', reader.id).catch(warn('unblock'));
+    if (reader.id === undefined) reader.connection.disconnect();
+    else this.redis.client('UNBLOCK', reader.id).catch(warn('unblock'));
   }
 
   close(): void {

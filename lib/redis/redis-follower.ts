@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import { CallGoneError, CallLostError } from '../resume/call-errors';
 import type { CallLogEntry } from '../resume/call-store';
-import type { BlockingReaders } from './redis-connections';
+import type { BlockingReaders, RedisClient } from './redis-connections';
 import { warn } from './redis-connections';
 import { entryId, followerBlockMs, parseEntry, progressMessage, type CallKeys } from './redis-keys';
 
@@ -22,7 +21,7 @@ export class RedisFollower {
   private last: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly readers: BlockingReaders,
     private readonly keys: CallKeys,
     private readonly heartbeatMs: number,

@@ -1,13 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { SijaxModuleOptions } from '../../lib';
-import { RedisCallStore } from '../../lib/redis';
+import { RedisCallStore, type RedisClient } from '../../lib/redis';
 import { CometStreams } from '../../lib/transports/comet-streams';
 import { ResumableHandlers, ResumeProbe, TagGuard } from '../fixtures/resumable-handlers';
 import { testAppModule } from '../fixtures/test-app.module';
 import { baseUrl, ChunkReader } from '../utils/http-client';
 import { steady, until } from '../utils/latch';
-import { startRedis, type TestRedis } from '../utils/redis-server';
+import { startRedis, startRedisCluster } from '../utils/redis-server';
 import {
   callBody,
   formBody,
@@ -23,141 +22,150 @@ interface Instance {
   probe: ResumeProbe;
   url: string;
   store: RedisCallStore;
-  client: Redis;
+  client: RedisClient;
 }
+
+/** Where the instances share their logs: one server, or a three-node Redis Cluster. */
+const deployments = [
+  { name: 'one Redis', start: startRedis },
+  { name: 'a Redis Cluster', start: startRedisCluster },
+];
 
 /**
  * Two app instances in this process, each with its own RedisCallStore and connection to one
  * Redis: a call runs on A, and B serves its reconnects, attaches and cancels through Redis.
  */
-describe('Resumable calls (RedisCallStore, two instances)', () => {
-  let redis: TestRedis;
-  let a: Instance;
-  let b: Instance;
-  let sequence = 0;
+describe.each(deployments)(
+  'Resumable calls (RedisCallStore, two instances, $name)',
+  ({ start: startRedisOf }) => {
+    let redis: { client(): RedisClient; stop(): Promise<void> };
+    let a: Instance;
+    let b: Instance;
+    let sequence = 0;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 30_000);
+    beforeAll(async () => {
+      redis = await startRedisOf();
+    }, 60_000);
 
-  afterAll(async () => {
-    await redis?.stop();
-  });
-
-  async function instance(options: SijaxModuleOptions): Promise<Instance> {
-    const client = redis.client();
-    const store = new RedisCallStore(client);
-    const app = await startApp([
-      testAppModule(
-        { ...options, resume: { ...options.resume, store } },
-        { providers: [ResumeProbe, ResumableHandlers, TagGuard] },
-      ),
-    ]);
-    return { app, probe: app.get(ResumeProbe), url: `${baseUrl(app)}/sijax`, store, client };
-  }
-
-  async function start(options: SijaxModuleOptions = {}): Promise<void> {
-    [a, b] = [await instance(options), await instance(options)];
-  }
-
-  afterEach(async () => {
-    for (const { app, probe, store, client } of [a, b]) {
-      probe.openAll();
-      await app.close();
-      store.close();
-      client.disconnect();
-    }
-  });
-
-  const tag = () => `instances-${++sequence}`;
-  const release = (t: string, upTo: number) => {
-    for (let step = 1; step <= upTo; step++) a.probe.latch(t, step).open();
-  };
-
-  it('a reconnect to B gets what it missed from the log, then the live batches, each once', async () => {
-    await start();
-    const t = tag();
-    const callId = newCallId();
-    const body = callBody(callId, 'resumableProgress', [t, 10]);
-    const first = new ChunkReader(a.url, body, sse());
-    first.done.catch(() => undefined);
-    release(t, 1);
-    await first.waitFor((text) => progressOf(text).ids.length === 2);
-    first.abort();
-    release(t, 4);
-    await until(() => a.probe.steps.get(t) === 5, 5000, 'step 5 on A');
-    const resumed = new ChunkReader(b.url, body, sse({ 'Last-Event-ID': '2' }));
-    await resumed.waitFor((text) => progressOf(text).steps.includes('5 of 10'));
-    release(t, 9);
-    await resumed.done;
-    const { ids, steps, ended } = progressOf(resumed.text);
-    expect(steps).toEqual(stepTexts(3, 10, 10));
-    expect(ids).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    expect(ended).toBe(true);
-    expect(a.probe.runs.get(t)).toBe(1);
-    expect(b.probe.runs.get(t)).toBeUndefined();
-  });
-
-  it('B attaches to a call running on A, and a cancel posted to B stops it on A', async () => {
-    await start();
-    const t = tag();
-    const callId = newCallId();
-    const first = new ChunkReader(a.url, callBody(callId, 'resumableProgress', [t, 5]), sse());
-    await first.waitFor((text) => progressOf(text).ids.length === 1);
-    const attached = new ChunkReader(b.url, formBody({ sijax_attach: callId }), sse());
-    await attached.waitFor((text) => progressOf(text).steps.includes('1 of 5'));
-    const postedAt = Date.now();
-    const cancel = new ChunkReader(b.url, formBody({ sijax_cancel: callId }), {
-      Accept: 'application/json',
+    afterAll(async () => {
+      await redis?.stop();
     });
-    await cancel.done;
-    expect(cancel.response?.statusCode).toBe(200);
-    await until(() => a.probe.signals.get(t)?.aborted === true, 1000, 'the cancel on A');
-    expect(Date.now() - postedAt).toBeLessThan(200);
-    await Promise.all([first.done, attached.done]);
-    expect(progressOf(first.text).ended).toBe(true);
-    expect(progressOf(attached.text)).toMatchObject({ steps: ['1 of 5'], ended: true });
-  });
 
-  it('a follower on B keeps the call from lingering out on A while the handler says nothing', async () => {
-    // Reports come every heartbeatMs / 4 = 50 ms: ten per linger, room for a busy machine.
-    const lingerMs = 500;
-    await start({ heartbeatMs: 200, resume: { lingerMs } });
-    const t = tag();
-    const callId = newCallId();
-    const body = callBody(callId, 'resumableProgress', [t, 2]);
-    const first = new ChunkReader(a.url, body, sse());
-    first.done.catch(() => undefined);
-    await first.waitFor((text) => progressOf(text).ids.length === 1);
-    const followed = new ChunkReader(b.url, body, sse({ 'Last-Event-ID': '1' }));
-    await until(() => b.app.get(CometStreams).size === 1, 5000, 'the follower on B');
-    first.abort();
-    await until(() => a.app.get(CometStreams).size === 0, 5000, 'A to lose its reader');
-    // Several lingers long, with nothing new: the follower's reports alone keep the call.
-    await new Promise((resolve) => setTimeout(resolve, 3 * lingerMs));
-    expect(a.probe.signals.get(t)?.aborted).toBe(false);
-    release(t, 1);
-    await followed.done;
-    expect(progressOf(followed.text)).toMatchObject({ steps: ['2 of 2'], ended: true });
-  });
+    async function instance(options: SijaxModuleOptions): Promise<Instance> {
+      const client = redis.client();
+      const store = new RedisCallStore(client);
+      const app = await startApp([
+        testAppModule(
+          { ...options, resume: { ...options.resume, store } },
+          { providers: [ResumeProbe, ResumableHandlers, TagGuard] },
+        ),
+      ]);
+      return { app, probe: app.get(ResumeProbe), url: `${baseUrl(app)}/sijax`, store, client };
+    }
 
-  it('a handler paused on A with no reader goes on for a follower on B', async () => {
-    await start({ resume: { maxBatches: 5 } });
-    const t = tag();
-    const callId = newCallId();
-    const body = callBody(callId, 'resumableProgress', [t, 50]);
-    const first = new ChunkReader(a.url, body, sse());
-    first.done.catch(() => undefined);
-    await first.waitFor((text) => progressOf(text).ids.length === 1);
-    first.abort();
-    await until(() => a.app.get(CometStreams).size === 0, 5000, 'the reader to go');
-    release(t, 49);
-    expect(await steady(() => a.probe.steps.get(t) ?? 0)).toBe(6);
-    const resumed = new ChunkReader(b.url, body, sse({ 'Last-Event-ID': '1' }));
-    await resumed.done;
-    const { ids, ended } = progressOf(resumed.text);
-    expect(ids).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
-    expect(ended).toBe(true);
-    expect(a.probe.runs.get(t)).toBe(1);
-  });
-});
+    async function start(options: SijaxModuleOptions = {}): Promise<void> {
+      [a, b] = [await instance(options), await instance(options)];
+    }
+
+    afterEach(async () => {
+      for (const { app, probe, store, client } of [a, b]) {
+        probe.openAll();
+        await app.close();
+        store.close();
+        client.disconnect();
+      }
+    });
+
+    const tag = () => `instances-${++sequence}`;
+    const release = (t: string, upTo: number) => {
+      for (let step = 1; step <= upTo; step++) a.probe.latch(t, step).open();
+    };
+
+    it('a reconnect to B gets what it missed from the log, then the live batches, each once', async () => {
+      await start();
+      const t = tag();
+      const callId = newCallId();
+      const body = callBody(callId, 'resumableProgress', [t, 10]);
+      const first = new ChunkReader(a.url, body, sse());
+      first.done.catch(() => undefined);
+      release(t, 1);
+      await first.waitFor((text) => progressOf(text).ids.length === 2);
+      first.abort();
+      release(t, 4);
+      await until(() => a.probe.steps.get(t) === 5, 5000, 'step 5 on A');
+      const resumed = new ChunkReader(b.url, body, sse({ 'Last-Event-ID': '2' }));
+      await resumed.waitFor((text) => progressOf(text).steps.includes('5 of 10'));
+      release(t, 9);
+      await resumed.done;
+      const { ids, steps, ended } = progressOf(resumed.text);
+      expect(steps).toEqual(stepTexts(3, 10, 10));
+      expect(ids).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      expect(ended).toBe(true);
+      expect(a.probe.runs.get(t)).toBe(1);
+      expect(b.probe.runs.get(t)).toBeUndefined();
+    });
+
+    it('B attaches to a call running on A, and a cancel posted to B stops it on A', async () => {
+      await start();
+      const t = tag();
+      const callId = newCallId();
+      const first = new ChunkReader(a.url, callBody(callId, 'resumableProgress', [t, 5]), sse());
+      await first.waitFor((text) => progressOf(text).ids.length === 1);
+      const attached = new ChunkReader(b.url, formBody({ sijax_attach: callId }), sse());
+      await attached.waitFor((text) => progressOf(text).steps.includes('1 of 5'));
+      const postedAt = Date.now();
+      const cancel = new ChunkReader(b.url, formBody({ sijax_cancel: callId }), {
+        Accept: 'application/json',
+      });
+      await cancel.done;
+      expect(cancel.response?.statusCode).toBe(200);
+      await until(() => a.probe.signals.get(t)?.aborted === true, 1000, 'the cancel on A');
+      expect(Date.now() - postedAt).toBeLessThan(200);
+      await Promise.all([first.done, attached.done]);
+      expect(progressOf(first.text).ended).toBe(true);
+      expect(progressOf(attached.text)).toMatchObject({ steps: ['1 of 5'], ended: true });
+    });
+
+    it('a follower on B keeps the call from lingering out on A while the handler says nothing', async () => {
+      // Reports come every heartbeatMs / 4 = 50 ms: ten per linger, room for a busy machine.
+      const lingerMs = 500;
+      await start({ heartbeatMs: 200, resume: { lingerMs } });
+      const t = tag();
+      const callId = newCallId();
+      const body = callBody(callId, 'resumableProgress', [t, 2]);
+      const first = new ChunkReader(a.url, body, sse());
+      first.done.catch(() => undefined);
+      await first.waitFor((text) => progressOf(text).ids.length === 1);
+      const followed = new ChunkReader(b.url, body, sse({ 'Last-Event-ID': '1' }));
+      await until(() => b.app.get(CometStreams).size === 1, 5000, 'the follower on B');
+      first.abort();
+      await until(() => a.app.get(CometStreams).size === 0, 5000, 'A to lose its reader');
+      // Several lingers long, with nothing new: the follower's reports alone keep the call.
+      await new Promise((resolve) => setTimeout(resolve, 3 * lingerMs));
+      expect(a.probe.signals.get(t)?.aborted).toBe(false);
+      release(t, 1);
+      await followed.done;
+      expect(progressOf(followed.text)).toMatchObject({ steps: ['2 of 2'], ended: true });
+    });
+
+    it('a handler paused on A with no reader goes on for a follower on B', async () => {
+      await start({ resume: { maxBatches: 5 } });
+      const t = tag();
+      const callId = newCallId();
+      const body = callBody(callId, 'resumableProgress', [t, 50]);
+      const first = new ChunkReader(a.url, body, sse());
+      first.done.catch(() => undefined);
+      await first.waitFor((text) => progressOf(text).ids.length === 1);
+      first.abort();
+      await until(() => a.app.get(CometStreams).size === 0, 5000, 'the reader to go');
+      release(t, 49);
+      expect(await steady(() => a.probe.steps.get(t) ?? 0)).toBe(6);
+      const resumed = new ChunkReader(b.url, body, sse({ 'Last-Event-ID': '1' }));
+      await resumed.done;
+      const { ids, ended } = progressOf(resumed.text);
+      expect(ids).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
+      expect(ended).toBe(true);
+      expect(a.probe.runs.get(t)).toBe(1);
+    });
+  },
+);

@@ -16,8 +16,9 @@ import {
  * What every CallStore promises (call-store.ts), checked on the in-memory store and on Redis.
  * `store` plays the instance that runs a call, `other` an instance that follows it: a second
  * RedisCallStore on its own connection, or the same MemoryCallStore (it has no other instance).
+ * On Redis twice: one server, and a cluster of three nodes (a call's keys on one, calls spread).
  */
-const { subjects } = useRedis();
+const { subjects } = useRedis({ cluster: true });
 
 describe.each(subjects)('CallStore contract: $name', (subject) => {
   let store: CallStore;

@@ -2,10 +2,10 @@ import { Redis } from 'ioredis';
 import { RedisCallStore } from '../../lib/redis';
 import { until } from '../utils/latch';
 import type { CallLogEntry } from '../../lib/resume/call-store';
-import { batch, batches, limitsOf, newId, useRedis } from './store-fixtures';
+import { batch, batches, limitsOf, newId, pollUntil, useRedis } from './store-fixtures';
 
 /** What RedisCallStore does in Redis beyond the contract: its keys, TTLs and round trips. */
-const { client, track } = useRedis();
+const { client, clusterClient, clusterNodes, track } = useRedis({ cluster: true });
 
 describe('RedisCallStore keys and round trips', () => {
   /** Calls of each command since the last CONFIG RESETSTAT. */
@@ -149,5 +149,64 @@ describe('RedisCallStore keys and round trips', () => {
     // A client that never connects: the constructor refuses before any use.
     const idle = new Redis({ lazyConnect: true });
     expect(() => new RedisCallStore(idle, { keyPrefix: '{app}:' })).toThrow(/braces/);
+  });
+});
+
+describe('RedisCallStore on a Redis Cluster', () => {
+  it('appends for calls all over the cluster in one tick, each on its own node', async () => {
+    const store = track(new RedisCallStore(clusterClient()));
+    const ids = Array.from({ length: 30 }, () => newId());
+    for (const callId of ids) await store.create({ callId, name: 'job' }, limitsOf());
+    // One tick: on one server these would share a pipeline, which a cluster refuses.
+    await Promise.all(ids.map((callId) => store.append(callId, [batch(1)])));
+    await Promise.all(ids.map((callId) => store.append(callId, [batch(2)])));
+    await Promise.all(ids.map((callId) => store.append(callId, [{ offset: 3, outcome: 'end' }])));
+    for (const callId of ids) {
+      expect(await store.read(callId, 0)).toEqual({
+        entries: [...batches(1, 2), { offset: 3, outcome: 'end' }],
+        ended: true,
+      });
+    }
+    // The calls did spread: every node holds some of the logs.
+    const logsPerNode = await Promise.all(
+      clusterNodes().map(async (node) => (await node.keys('sijax:*:log')).length),
+    );
+    expect(logsPerNode.reduce((sum, count) => sum + count, 0)).toBe(ids.length);
+    expect(logsPerNode.every((count) => count > 0)).toBe(true);
+  });
+
+  it('frees the blocked connection of a follower that left at once (no CLIENT UNBLOCK there)', async () => {
+    const nodes = clusterNodes();
+    const blocked = async () => {
+      let count = 0;
+      for (const node of nodes) {
+        const info = await node.info('clients');
+        count += Number(info.slice(info.indexOf('blocked_clients:') + 16).split('\r')[0]);
+      }
+      return count;
+    };
+    const store = track(new RedisCallStore(clusterClient()));
+    const follower = track(new RedisCallStore(clusterClient()));
+    const callId = newId();
+    // A follower's XREAD blocks a quarter heartbeat (here 3.75 s) unless it is ended.
+    await store.create({ callId, name: 'job' }, limitsOf({ heartbeatMs: 15_000 }));
+    const release = store.run(
+      callId,
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await store.append(callId, [batch(1)]);
+      for (let i = 0; i < 3; i++) {
+        const controller = new AbortController();
+        const following = follower.follow(callId, 0, () => undefined, controller.signal);
+        await pollUntil(async () => (await blocked()) === 1, 2000, 'the follower blocked');
+        controller.abort();
+        await following;
+        await pollUntil(async () => (await blocked()) === 0, 1000, 'its XREAD ended');
+      }
+    } finally {
+      release();
+    }
   });
 });

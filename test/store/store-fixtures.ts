@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { RedisCallStore } from '../../lib/redis';
 import type { CallLogEntry, CallLogLimits, CallStore } from '../../lib/resume/call-store';
 import { MemoryCallStore } from '../../lib/resume/memory-call-store';
-import { startRedis, type TestRedis } from '../utils/redis-server';
+import {
+  startRedis,
+  startRedisCluster,
+  type TestRedis,
+  type TestRedisCluster,
+} from '../utils/redis-server';
 
 /** A store under test as one instance sees it; `other` plays an instance that follows. */
 export interface Subject {
@@ -15,21 +20,30 @@ export interface Subject {
   remote: boolean;
 }
 
-/** A redis-server for the spec file, clients and stores closed after each test. */
+/**
+ * A redis-server for the spec file (and with `cluster`, a three-node Redis Cluster too),
+ * clients and stores closed after each test.
+ */
 export interface RedisFixture {
   client(): Redis;
+  /** A client of the cluster; only with `useRedis({ cluster: true })`. */
+  clusterClient(): Cluster;
+  /** A client of each of the cluster's masters. */
+  clusterNodes(): Redis[];
   track<T extends CallStore>(store: T): T;
   subjects: Subject[];
 }
 
-export function useRedis(): RedisFixture {
+export function useRedis({ cluster = false } = {}): RedisFixture {
   let redis: TestRedis | undefined;
-  const clients: Redis[] = [];
+  let redisCluster: TestRedisCluster | undefined;
+  const clients: (Redis | Cluster)[] = [];
   const opened: CallStore[] = [];
 
   beforeAll(async () => {
     redis = await startRedis();
-  }, 30_000);
+    if (cluster) redisCluster = await startRedisCluster();
+  }, 60_000);
 
   afterEach(async () => {
     for (const store of opened.splice(0)) await store.close?.();
@@ -38,12 +52,29 @@ export function useRedis(): RedisFixture {
 
   afterAll(async () => {
     await redis?.stop();
+    await redisCluster?.stop();
   });
 
-  const client = (): Redis => {
-    const made = redis!.client();
-    clients.push(made);
-    return made;
+  const made = <T extends Redis | Cluster>(client: T): T => {
+    clients.push(client);
+    return client;
+  };
+  const client = (): Redis => made(redis!.client());
+  const clusterClient = (): Cluster => {
+    if (!redisCluster) throw new Error('useRedis({ cluster: true }) starts the cluster');
+    return made(redisCluster.client());
+  };
+  const clusterNodes = (): Redis[] => redisCluster!.nodes().map(made);
+  /** Polls until someone listens on the call's control channel, on any of `nodes`. */
+  const untilListening = async (nodes: Redis[], callId: string): Promise<void> => {
+    const channel = `sijax:{${callId}}:control`;
+    for (;;) {
+      for (const node of nodes) {
+        const [, count] = (await node.pubsub('NUMSUB', channel)) as [string, number];
+        if (count > 0) return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   };
   const track = <T extends CallStore>(store: T): T => {
     opened.push(store);
@@ -65,19 +96,23 @@ export function useRedis(): RedisFixture {
         store: track(new RedisCallStore(client())),
         other: track(new RedisCallStore(client())),
       }),
-      async listening(callId) {
-        const probe = client();
-        const channel = `sijax:{${callId}}:control`;
-        for (;;) {
-          const [, count] = (await probe.pubsub('NUMSUB', channel)) as [string, number];
-          if (count > 0) return;
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      },
+      listening: (callId) => untilListening([client()], callId),
       remote: true,
     },
   ];
-  return { client, track, subjects };
+  if (cluster) {
+    subjects.push({
+      name: 'RedisCallStore on a Redis Cluster',
+      stores: () => ({
+        store: track(new RedisCallStore(clusterClient())),
+        other: track(new RedisCallStore(clusterClient())),
+      }),
+      // A node counts only its own subscribers: the store's is on one of them.
+      listening: (callId) => untilListening(clusterNodes(), callId),
+      remote: true,
+    });
+  }
+  return { client, clusterClient, clusterNodes, track, subjects };
 }
 
 export const newId = (): string => randomBytes(16).toString('base64url');
