@@ -44,9 +44,10 @@ export interface RedisCallStoreOptions {
 /**
  * Resumable calls' logs in Redis (5.0+, streams), shared by every instance of the app: a call
  * started on one instance can be resumed, attached to or cancelled through any other. Built on
- * the app's own ioredis client, of one server (`Redis`) or of a Redis Cluster (`Cluster`); the store adds a subscriber connection (once a call runs here)
- * and one blocking connection per call followed here that runs elsewhere (a few are kept idle
- * for reuse), and `close()` closes only those. Close it after the app (the module does not).
+ * the app's own ioredis client, of one server (`Redis`) or of a Redis Cluster (`Cluster`); the
+ * store adds a subscriber connection (once a call runs here) and one blocking connection per
+ * call followed here that runs elsewhere (a few are kept idle for reuse), and `close()` closes
+ * only those. Close it after the app (the module does not).
  *
  * Per call, all hash-tagged by the call id (one Cluster slot): `<prefix>{id}:meta`, a string
  * (the call's info and limits as JSON, ~200 bytes); `<prefix>{id}:log`, a stream of at most
@@ -62,11 +63,11 @@ export interface RedisCallStoreOptions {
  * round trip, one command: an XADD (exact MAXLEN: trims one entry once full), or for several
  * entries, the first batch and the terminal entry a script (EVALSHA) that runs an XADD each and
  * sets expiries (at the end two PEXPIREs and a DEL). The appends that the calls running here
- * make in one tick share one socket write (a pipeline; not in a cluster). A running call refreshes its keys
- * once per heartbeat (one pipeline of three commands), and looks for a cancel mark once, when
- * its channel is subscribed. A follower elsewhere costs an XREAD and a PUBLISH (its progress)
- * per read, and, while the call says nothing, one XREAD timeout and a three-command pipeline
- * per quarter heartbeat.
+ * make in one tick share one socket write (a pipeline; not in a cluster, see `AppendQueue`). A
+ * running call refreshes its keys once per heartbeat (one pipeline of three commands), and
+ * looks for a cancel mark once, when its channel is subscribed. A follower elsewhere costs an
+ * XREAD and a PUBLISH (its progress) per read, and, while the call says nothing, one XREAD
+ * timeout and a three-command pipeline per quarter heartbeat.
  * @publicApi
  */
 export class RedisCallStore implements CallStore {
