@@ -180,8 +180,7 @@ describe('RedisCallStore on a Redis Cluster', () => {
     const blocked = async () => {
       let count = 0;
       for (const node of nodes) {
-        const info = await node.info('clients');
-        count += Number(info.slice(info.indexOf('blocked_clients:') + 16).split('\r')[0]);
+        count += Number(/^blocked_clients:(\d+)/m.exec(await node.info('clients'))![1]);
       }
       return count;
     };
