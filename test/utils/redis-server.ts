@@ -56,15 +56,21 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
       servers.push({ ...server, client: () => new Redis(server.port, '127.0.0.1') });
     }
     const ports = servers.map((server) => server.port);
-    await run(REDIS_CLI, [
-      ...['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`)],
-      ...['--cluster-replicas', '0', '--cluster-yes'],
-    ]);
+    await run(
+      REDIS_CLI,
+      [
+        ...['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`)],
+        ...['--cluster-replicas', '0', '--cluster-yes'],
+      ],
+      { timeout: 30_000 },
+    );
     // Each node must know the whole slot map before a client may rely on it.
     for (const port of ports) {
       const deadline = Date.now() + 15_000;
       for (;;) {
-        const { stdout } = await run(REDIS_CLI, ['-p', String(port), 'cluster', 'info']);
+        const { stdout } = await run(REDIS_CLI, ['-p', String(port), 'cluster', 'info'], {
+          timeout: 5_000,
+        });
         if (stdout.includes('cluster_state:ok')) break;
         if (Date.now() > deadline) throw new Error(`cluster not ready on ${port}:\n${stdout}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
