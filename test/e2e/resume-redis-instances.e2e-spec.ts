@@ -76,6 +76,14 @@ describe.each(deployments)(
       }
     });
 
+    /** A call started on A, read up to its first batch (the caller then cuts it). */
+    async function firstBatchOnA(body: string): Promise<ChunkReader> {
+      const first = new ChunkReader(a.url, body, sse());
+      first.done.catch(() => undefined);
+      await first.waitFor((text) => progressOf(text).ids.length === 1);
+      return first;
+    }
+
     const tag = () => `instances-${++sequence}`;
     const release = (t: string, upTo: number) => {
       for (let step = 1; step <= upTo; step++) a.probe.latch(t, step).open();
@@ -133,9 +141,7 @@ describe.each(deployments)(
       const t = tag();
       const callId = newCallId();
       const body = callBody(callId, 'resumableProgress', [t, 2]);
-      const first = new ChunkReader(a.url, body, sse());
-      first.done.catch(() => undefined);
-      await first.waitFor((text) => progressOf(text).ids.length === 1);
+      const first = await firstBatchOnA(body);
       const followed = new ChunkReader(b.url, body, sse({ 'Last-Event-ID': '1' }));
       await until(() => b.app.get(CometStreams).size === 1, 5000, 'the follower on B');
       first.abort();
@@ -153,9 +159,7 @@ describe.each(deployments)(
       const t = tag();
       const callId = newCallId();
       const body = callBody(callId, 'resumableProgress', [t, 50]);
-      const first = new ChunkReader(a.url, body, sse());
-      first.done.catch(() => undefined);
-      await first.waitFor((text) => progressOf(text).ids.length === 1);
+      const first = await firstBatchOnA(body);
       first.abort();
       await until(() => a.app.get(CometStreams).size === 0, 5000, 'the reader to go');
       release(t, 49);

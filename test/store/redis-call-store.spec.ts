@@ -124,6 +124,30 @@ describe('RedisCallStore keys and round trips', () => {
     }
   });
 
+  it('rejects the appends of a pipeline ioredis refuses at once, and goes on', async () => {
+    const redis = client();
+    const store = track(new RedisCallStore(redis));
+    const ids = await startedCalls(store, 3);
+    const pipeline = redis.pipeline.bind(redis);
+    jest.spyOn(redis, 'pipeline').mockImplementationOnce(() => {
+      const refused = pipeline();
+      refused.exec = () => {
+        throw new Error('refused at once');
+      };
+      return refused;
+    });
+    // The first leaves on its own; the two after it share the refused pipeline (on nextTick,
+    // where a throw would end the process).
+    const appended = await Promise.allSettled(
+      ids.map((callId) => store.append(callId, [batch(2)])),
+    );
+    expect(appended.map(({ status }) => status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect((appended[1] as PromiseRejectedResult).reason).toEqual(new Error('refused at once'));
+    // The queue is not stuck: the next tick's appends go through.
+    await Promise.all(ids.slice(1).map((callId) => store.append(callId, [batch(2)])));
+    for (const callId of ids) expect((await store.read(callId, 0)).entries).toEqual(batches(1, 2));
+  });
+
   it('cancels a call whose cancel was published, through another instance, before it listened', async () => {
     const running = track(new RedisCallStore(client()));
     const elsewhere = track(new RedisCallStore(client()));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { RedisCallStore } from '../../lib/redis';
+import { RedisCallStore, type RedisClient } from '../../lib/redis';
 import type { CallLogEntry, CallLogLimits, CallStore } from '../../lib/resume/call-store';
 import { MemoryCallStore } from '../../lib/resume/memory-call-store';
 import {
@@ -37,7 +37,7 @@ export interface RedisFixture {
 export function useRedis({ cluster = false } = {}): RedisFixture {
   let redis: TestRedis | undefined;
   let redisCluster: TestRedisCluster | undefined;
-  const clients: (Redis | Cluster)[] = [];
+  const clients: RedisClient[] = [];
   const opened: CallStore[] = [];
 
   beforeAll(async () => {
@@ -55,7 +55,7 @@ export function useRedis({ cluster = false } = {}): RedisFixture {
     await redisCluster?.stop();
   });
 
-  const made = <T extends Redis | Cluster>(client: T): T => {
+  const made = <T extends RedisClient>(client: T): T => {
     clients.push(client);
     return client;
   };
