@@ -116,6 +116,23 @@ describe('BatchLog', () => {
     expect(log.size).toBeLessThan(100_000);
   });
 
+  it('starts a new bulk where offsets skip, and gives every batch back with its own', () => {
+    const log = new BatchLog();
+    const offsets = [
+      ...Array.from({ length: 40 }, (_, i) => 1 + i),
+      ...Array.from({ length: 100 }, (_, i) => 50 + i),
+      ...Array.from({ length: 3 }, (_, i) => 500 + i),
+    ];
+    for (const offset of offsets) log.append(offset, json(offset));
+    const all = offsets.map((offset) => ({ offset, json: json(offset) }));
+    expect(log.entriesAfter(0)).toEqual(all);
+    expect(log.entriesAfter(60)).toEqual(all.filter(({ offset }) => offset > 60));
+    for (let i = 0; i < 45; i++) log.dropOldest();
+    expect([log.firstOffset, log.entriesAfter(0)]).toEqual([55, all.slice(45)]);
+    while (log.count > 0) log.dropOldest();
+    expect(log.size).toBe(0);
+  });
+
   it('holds nothing once every batch is dropped', () => {
     const log = filled(10_000);
     while (log.count > 0) log.dropOldest();

@@ -1,23 +1,32 @@
 import type { CallLogEntry } from './call-store';
 
-/** What a kept batch costs besides its JSON: its offset and where it ends, in the index. */
-export const BATCH_OVERHEAD = 16;
+/**
+ * What a kept batch costs besides its JSON: the line feed that ends it in its bulk, and its share
+ * of the bulk's record.
+ */
+export const BATCH_OVERHEAD = 2;
 /** Batches joined into one string together: one flat string per this many, not one per batch. */
 const BULK = 64;
+/**
+ * Between two batches in a bulk. A batch's JSON is one line (`JSON.stringify` escapes every line
+ * break a payload may hold; the event stream's frames rely on it too), so no batch holds one.
+ */
+const SEPARATOR = '\n';
 
 /**
- * Consecutive batches of one log: their JSON joined in one flat string, and where each one ends
- * in it. A batch read back is a slice of it (no copy).
+ * Consecutive batches of one log: their JSON joined by line feeds into one flat string. Offsets
+ * go up by one per batch, so the first one says them all.
  */
 class LogBulk {
   constructor(
     readonly text: string,
-    readonly offsets: number[],
-    readonly ends: number[],
+    readonly firstOffset: number,
+    readonly count: number,
   ) {}
 
-  json(index: number): string {
-    return this.text.slice(index === 0 ? 0 : this.ends[index - 1], this.ends[index]);
+  /** Its batches' characters, separators not counted. */
+  get chars(): number {
+    return this.text.length - this.count + 1;
   }
 }
 
@@ -25,9 +34,9 @@ class LogBulk {
  * The kept batches of one call. A batch stays in the log for thousands of batches: as a string
  * and an object each, the young generation's collections would copy them, promote them, then
  * every full collection would mark them until trimmed. Joined by `BULK` into one flat string (no
- * pointers inside for the collector to follow) with two numbers per batch, a kept batch costs
- * its characters and 16 bytes. The newest batches (fewer than `BULK`) wait as strings and are
- * joined together; a bulk is dropped whole once every batch in it is trimmed.
+ * pointers inside for the collector to follow), a kept batch costs its characters and a line
+ * feed; a bulk's record is a string and two numbers. The newest batches (fewer than `BULK`) wait
+ * as strings and are joined together; a bulk is dropped whole once every batch in it is trimmed.
  *
  * `size` is what the log holds, in characters of JSON (one byte each in V8 for Latin-1 text,
  * two beyond it) plus `BATCH_OVERHEAD` per batch: whole bulks until they are dropped, and the
@@ -40,87 +49,87 @@ export class BatchLog {
   private readonly bulks: LogBulk[] = [];
   /** The oldest kept batch's index in the first bulk. */
   private head = 0;
-  // New arrays for each bulk: young ones, which the collector's write barrier lets through.
+  // A new array for each bulk: a young one, which the collector's write barrier lets through.
   private waiting: string[] = new Array<string>(BULK);
-  private waitingOffsets: number[] = new Array<number>(BULK);
+  private waitingFirst = 0;
   private waitingCount = 0;
   /** Waiting batches before this one were dropped before they were joined (a short log). */
   private waitingHead = 0;
 
   append(offset: number, json: string): void {
+    // Offsets go up by one (`CallStore.append`); after a gap, a new bulk starts all the same.
+    if (this.waitingCount > 0 && offset !== this.waitingFirst + this.waitingCount) this.store(true);
     this.wait(json, offset);
     this.size += json.length + BATCH_OVERHEAD;
     this.count++;
-    if (this.waitingCount === BULK) this.store();
+    if (this.waitingCount === BULK) this.store(false);
   }
 
   /** The oldest kept batch's offset. */
   get firstOffset(): number | undefined {
     if (this.count === 0) return undefined;
-    if (this.count === this.waitingCount - this.waitingHead) {
-      return this.waitingOffsets[this.waitingHead];
-    }
-    return this.bulks[0].offsets[this.head];
+    if (this.bulks.length === 0) return this.waitingFirst + this.waitingHead;
+    return this.bulks[0].firstOffset + this.head;
   }
 
   /** Drops the oldest kept batch. */
   dropOldest(): void {
     this.count--;
     this.size -= BATCH_OVERHEAD;
-    if (this.count + 1 === this.waitingCount - this.waitingHead) {
+    if (this.bulks.length === 0) {
       this.size -= this.waiting[this.waitingHead].length;
       this.waiting[this.waitingHead++] = '';
       return;
     }
     const first = this.bulks[0];
-    if (++this.head < first.offsets.length) return;
+    if (++this.head < first.count) return;
     this.bulks.shift();
     this.head = 0;
-    this.size -= first.text.length;
+    this.size -= first.chars;
   }
 
   /** The kept batches after offset `after`, in order. */
   entriesAfter(after: number): CallLogEntry[] {
     const entries: CallLogEntry[] = [];
-    let index = this.head;
-    for (const bulk of this.bulks) {
-      for (; index < bulk.offsets.length; index++) {
-        const offset = bulk.offsets[index];
-        if (offset > after) entries.push({ offset, json: bulk.json(index) });
+    let skip = this.head;
+    for (const { text, firstOffset, count } of this.bulks) {
+      // Linear: each line of the bulk is found once, from where the last one ended.
+      let start = 0;
+      for (let index = 0; index < count; index++) {
+        let end = text.indexOf(SEPARATOR, start);
+        if (end < 0) end = text.length;
+        const offset = firstOffset + index;
+        if (index >= skip && offset > after) entries.push({ offset, json: text.slice(start, end) });
+        start = end + 1;
       }
-      index = 0;
+      skip = 0;
     }
     for (let i = this.waitingHead; i < this.waitingCount; i++) {
-      const offset = this.waitingOffsets[i];
+      const offset = this.waitingFirst + i;
       if (offset > after) entries.push({ offset, json: this.waiting[i] });
     }
     return entries;
   }
 
-  /** Joins the waiting batches into one bulk. */
-  private store(): void {
-    const { waitingHead: from, waitingCount: to, waiting, waitingOffsets } = this;
+  /** Joins the waiting batches into one bulk (`all`: however few they are). */
+  private store(all: boolean): void {
+    const { waitingHead: from, waitingCount: to, waiting, waitingFirst } = this;
     this.waiting = new Array<string>(BULK);
-    this.waitingOffsets = new Array<number>(BULK);
     this.waitingCount = this.waitingHead = 0;
+    if (from === to) return;
     // A short log (most of its bulk trimmed already) keeps its few batches waiting.
-    if (to - from < BULK / 2) {
-      for (let i = from; i < to; i++) this.wait(waiting[i], waitingOffsets[i]);
+    if (!all && to - from < BULK / 2) {
+      for (let i = from; i < to; i++) this.wait(waiting[i], waitingFirst + i);
       return;
     }
-    // Full bulks (the usual case) keep the waiting arrays as they are: new ones were made above.
-    const texts = from === 0 ? waiting : waiting.slice(from, to);
-    const offsets = from === 0 ? waitingOffsets : waitingOffsets.slice(from, to);
-    const ends = new Array<number>(texts.length);
-    let end = 0;
-    for (let i = 0; i < texts.length; i++) ends[i] = end += texts[i].length;
+    // Full bulks (the usual case) keep the waiting array as it is: a new one was made above.
+    const texts = from === 0 && to === BULK ? waiting : waiting.slice(from, to);
     // One flat string, copied once: no rope of `BULK` pieces kept (and promoted) with it.
-    const text = texts.join('');
-    this.bulks.push(new LogBulk(text, offsets, ends));
+    this.bulks.push(new LogBulk(texts.join(SEPARATOR), waitingFirst + from, to - from));
   }
 
   private wait(json: string, offset: number): void {
-    this.waiting[this.waitingCount] = json;
-    this.waitingOffsets[this.waitingCount++] = offset;
+    if (this.waitingCount === 0) this.waitingFirst = offset;
+    this.waiting[this.waitingCount++] = json;
   }
 }

@@ -2,12 +2,13 @@ import type { CallOutcome } from '../core/call';
 
 /**
  * One entry of a resumable call's log: a batch (its commands' JSON) or the terminal entry, which
- * says how the call ended. Offsets count batches from 1; the terminal entry takes the next one.
+ * says how the call ended. Offsets count batches from 1, one by one; the terminal entry takes the
+ * next one.
  * @publicApi
  */
 export interface CallLogEntry {
   readonly offset: number;
-  /** The batch: a JSON array of commands. */
+  /** The batch: a JSON array of commands, on one line (as `JSON.stringify` writes it). */
   readonly json?: string;
   /** Set on the terminal entry only. */
   readonly outcome?: CallOutcome;

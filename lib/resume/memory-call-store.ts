@@ -42,7 +42,7 @@ class MemoryLog {
  * The default store: resumable calls' logs in this process's memory, for one instance. Each
  * log holds at most `maxBatches` batches and is dropped `retainMs` after its end; all logs
  * together hold at most `maxTotalBytes`, ended logs evicted first, then the oldest batches of
- * running ones. A log holds its batches' JSON joined 64 at a time into flat strings, plus 16
+ * running ones. A log holds its batches' JSON joined 64 at a time into flat strings, plus 2
  * bytes a batch; it counts characters (a byte each in V8 for Latin-1 text, two beyond it) and
  * holds a joined bulk whole until its last batch is trimmed.
  * @publicApi

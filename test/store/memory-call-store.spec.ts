@@ -1,12 +1,13 @@
 import { CallGoneError } from '../../lib/resume/call-errors';
 import type { CallLogEntry } from '../../lib/resume/call-store';
+import { BATCH_OVERHEAD } from '../../lib/resume/batch-log';
 import { MemoryCallStore } from '../../lib/resume/memory-call-store';
 import { limitsOf, newId, offsets } from './store-fixtures';
 
-/** A batch that costs the store 1,000 bytes: its JSON (984 bytes of UTF-8) and the per-entry 16. */
+/** A batch that costs the store 1,000 bytes: its JSON and the overhead E (`BATCH_OVERHEAD`), which a terminal entry costs too. */
 const sized = (offset: number): CallLogEntry => ({
   offset,
-  json: `["${String(offset).padEnd(980, '.')}"]`,
+  json: `["${String(offset).padEnd(996 - BATCH_OVERHEAD, '.')}"]`,
 });
 
 /** What MemoryCallStore does beyond the contract: the bound on all its logs together. */
@@ -29,8 +30,8 @@ describe('MemoryCallStore, bounded in total (maxTotalBytes)', () => {
     const older = call(sized(1), { offset: 2, outcome: 'end' });
     const newer = call(sized(1), { offset: 2, outcome: 'end' });
     const running = call(sized(1), sized(2));
-    expect(offsets(store.read(older, 0).entries)).toEqual([1, 2]); // 4,032 bytes: all kept
-    store.append(running, [sized(3)]); // 5,032: the oldest ended call goes
+    expect(offsets(store.read(older, 0).entries)).toEqual([1, 2]); // 4,000 + 2E bytes: all kept
+    store.append(running, [sized(3)]); // 5,000 + 2E: the oldest ended call goes
     expect(() => store.read(older, 0)).toThrow(CallGoneError);
     expect(store.read(newer, 0)).toEqual({
       entries: [sized(1), { offset: 2, outcome: 'end' }],
@@ -55,7 +56,7 @@ describe('MemoryCallStore, bounded in total (maxTotalBytes)', () => {
 
   it('frees what a dropped call held: later calls fit again', () => {
     const ended = call(sized(1), sized(2), sized(3), { offset: 4, outcome: 'end' });
-    call(sized(1), sized(2)); // 5,016 bytes: the ended call goes, 2,000 stay
+    call(sized(1), sized(2)); // 5,000 + E bytes: the ended call goes, 2,000 stay
     expect(() => store.read(ended, 0)).toThrow(CallGoneError);
     const third = call(sized(1), sized(2), sized(3)); // 5,000: at the bound, not over it
     expect(offsets(store.read(third, 0).entries)).toEqual([1, 2, 3]);
