@@ -133,6 +133,21 @@ describe('BatchLog', () => {
     expect(log.size).toBe(0);
   });
 
+  it('gives the same batches back once sealed, however few or trimmed', () => {
+    for (const [count, keep] of [
+      [0, 1],
+      [10, 10],
+      [64, 64],
+      [100, 30],
+      [1_000, 5],
+    ]) {
+      const log = filled(count, keep);
+      const [kept, size, first] = [log.entriesAfter(0), log.size, log.firstOffset];
+      log.seal();
+      expect([log.entriesAfter(0), log.size, log.firstOffset]).toEqual([kept, size, first]);
+    }
+  });
+
   it('holds nothing once every batch is dropped', () => {
     const log = filled(10_000);
     while (log.count > 0) log.dropOldest();

@@ -50,7 +50,8 @@ export class BatchLog {
   /** The oldest kept batch's index in the first bulk. */
   private head = 0;
   // A new array for each bulk: a young one, which the collector's write barrier lets through.
-  private waiting: string[] = new Array<string>(BULK);
+  // The first grows as batches come: a log of a few batches (most calls) holds no 64 slots.
+  private waiting: string[] = [];
   private waitingFirst = 0;
   private waitingCount = 0;
   /** Waiting batches before this one were dropped before they were joined (a short log). */
@@ -109,6 +110,13 @@ export class BatchLog {
       if (offset > after) entries.push({ offset, json: this.waiting[i] });
     }
     return entries;
+  }
+
+  /** The log takes no more batches: it lets go of the slots kept for the next ones. */
+  seal(): void {
+    // An array grown by pushes has spare room its length does not show: copied to its size.
+    // Dropped slots hold '' (one shared string): the indices stay as they were.
+    this.waiting = this.waiting.slice(0, this.waitingCount);
   }
 
   /** Joins the waiting batches into one bulk (`all`: however few they are). */

@@ -12,7 +12,7 @@ import { SHUTTING_DOWN } from '../sijax.messages';
 import { SijaxOptions } from '../sijax-options';
 import { CometStreams, encoderFor } from '../transports/comet-streams';
 import { StreamWriter } from '../transports/stream-writer';
-import type { CallLogEntry, CallStore } from './call-store';
+import type { CallLogEntry, CallLogLimits, CallStore } from './call-store';
 import { ResumableRun } from './resumable-run';
 import { RunReader } from './run-reader';
 
@@ -26,11 +26,20 @@ const FOLLOWED = (name: string) => ({ status: 200, name });
 @Injectable()
 export class ResumableCalls implements BeforeApplicationShutdown {
   private readonly runs = new Map<string, ResumableRun>();
+  /** The same for every call: one object, not one a call for the store to keep. */
+  private readonly limits: CallLogLimits;
 
   constructor(
     private readonly options: SijaxOptions,
     private readonly streams: CometStreams,
-  ) {}
+  ) {
+    const { resume, heartbeatMs } = options;
+    this.limits = {
+      maxBatches: resume.maxBatches,
+      retainMs: resume.retainMs,
+      heartbeatMs: heartbeatMs || SIJAX_DEFAULTS.heartbeatMs,
+    };
+  }
 
   get store(): CallStore {
     return this.options.resume.store;
@@ -45,9 +54,7 @@ export class ResumableCalls implements BeforeApplicationShutdown {
   ): Promise<boolean> {
     const { resume } = this.options;
     const callId = call.request.callId!;
-    const heartbeatMs = this.options.heartbeatMs || SIJAX_DEFAULTS.heartbeatMs;
-    const limits = { maxBatches: resume.maxBatches, retainMs: resume.retainMs, heartbeatMs };
-    if (!(await this.store.create({ callId, name: call.name, owner }, limits))) return false;
+    if (!(await this.store.create({ callId, name: call.name, owner }, this.limits))) return false;
     const run = new ResumableRun(call, this.store, resume, (done) => this.runs.delete(done.callId));
     this.runs.set(callId, run);
     const reader = this.localReader(run, 0, call.request.transport, req, res);
