@@ -34,6 +34,7 @@ export class StreamWriter implements CallSink, ConnectionWatcher {
   private blocked: Promise<void> | undefined = undefined;
   /** Ends the wait for 'drain' early: a queued response whose client left never drains. */
   private unblock: (() => void) | undefined = undefined;
+  private drainWatched = false;
   /** Bytes waiting for the end of the tick. */
   private pending = '';
   private scheduled = false;
@@ -180,20 +181,20 @@ export class StreamWriter implements CallSink, ConnectionWatcher {
 
   private drained(): Promise<void> {
     const res = this.res;
+    // One 'drain' listener for the response's life, made at its first wait: `compression` hands
+    // 'drain' listeners to its zlib stream, where the response's removeListener cannot reach
+    // them; one a wait piled up there (and each drain called them all).
+    if (!this.drainWatched) {
+      this.drainWatched = true;
+      res.on('drain', () => this.unblock?.());
+    }
     return new Promise((resolve) => {
-      let waiting = true;
-      // Separate calls, no chaining: `compression` hands 'drain' listeners to its zlib stream and
-      // returns that stream from `on`, and its `off` cannot remove them there.
       const done = () => {
-        if (!waiting) return;
-        waiting = false;
-        res.removeListener('drain', done);
         res.removeListener('close', done);
         this.blocked = this.unblock = undefined;
         resolve();
       };
       this.unblock = done;
-      res.once('drain', done);
       res.once('close', done);
     });
   }

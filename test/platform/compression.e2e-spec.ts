@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import compression from 'compression';
-import { request } from 'node:http';
+import type { EventEmitter } from 'node:events';
+import { request, type ServerResponse } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import { testAppModule } from '../fixtures/test-app.module';
 import { Probe } from '../fixtures/test-handlers';
@@ -12,11 +13,24 @@ import { steady, until } from '../utils/latch';
 describe('Comet behind the compression middleware', () => {
   let app: INestApplication;
   let probe: Probe;
+  let zlibStreams: EventEmitter[];
 
   beforeEach(async () => {
     const moduleRef = await Test.createTestingModule({ imports: [testAppModule()] }).compile();
     app = moduleRef.createNestApplication({ forceCloseConnections: true, logger: false });
     app.use(compression());
+    // `compression` hands 'drain' listeners to its zlib stream and returns it from `on`: kept
+    // here, to count what is left on it.
+    zlibStreams = [];
+    app.use((_req: unknown, res: ServerResponse, next: () => void) => {
+      const on = res.on;
+      res.on = function (this: ServerResponse, type: string, listener: Parameters<typeof on>[1]) {
+        const target: unknown = on.call(this, type, listener);
+        if (type === 'drain' && target !== this) zlibStreams.push(target as EventEmitter);
+        return target;
+      } as typeof res.on;
+      next();
+    });
     await app.listen(0, '127.0.0.1');
     probe = app.get(Probe);
   });
@@ -58,6 +72,27 @@ describe('Comet behind the compression middleware', () => {
     probe.latch(2).open();
     await until(() => call.ended());
     expect(parseChunks(call.text())).toHaveLength(3);
+  });
+
+  it('waits for many drains behind gzip without piling up listeners', async () => {
+    const call = gzipCall('flood', [50_000]);
+    const res = await call.response;
+    let waits = 0;
+    // Reading in spurts: the handler blocks, the socket drains, again and again.
+    for (let spurt = 0; spurt < 30 && !probe.finished; spurt++) {
+      res.pause();
+      await steady(() => probe.floodSteps, 20);
+      res.resume();
+      const steps = probe.floodSteps;
+      await until(() => probe.floodSteps > steps || probe.finished);
+      waits++;
+    }
+    await until(() => call.ended());
+    expect(probe.finished).toBe(true);
+    expect(waits).toBeGreaterThan(10);
+    expect(new Set(zlibStreams).size).toBe(1);
+    // A listener a wait would leave one per drain there (and call them all on each).
+    expect(zlibStreams[0].listenerCount('drain')).toBeLessThanOrEqual(1);
   });
 
   it('cancels a handler blocked on backpressure when the client leaves', async () => {
