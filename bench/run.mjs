@@ -63,7 +63,7 @@ const config = quick
       latency: { streams: 200, ticks: 20, interval: 100, rounds: 3 },
       idle: { streams: 1_000, holdMs: 2_000, rounds: 2 },
       plain: { seconds: 3, rounds: 3, connections: 50 },
-      resumeThroughput: { n: 20_000, rounds: 7 },
+      resumeThroughput: { n: 50_000, rounds: 11 },
       redisLatency: { streams: 200, ticks: 20, interval: 100, rounds: 3 },
       reconnect: { repetitions: 100, rounds: 4 },
     }
@@ -73,7 +73,7 @@ const config = quick
       latency: { streams: 1_000, ticks: 30, interval: 100, rounds: 5 },
       idle: { streams: 10_000, holdMs: 5_000, rounds: 3 },
       plain: { seconds: 10, rounds: 5, connections: 50 },
-      resumeThroughput: { n: 100_000, rounds: 7 },
+      resumeThroughput: { n: 100_000, rounds: 15 },
       redisLatency: { streams: 1_000, ticks: 30, interval: 100, rounds: 5 },
       reconnect: { repetitions: 400, rounds: 4 },
     };
