@@ -133,10 +133,11 @@ export function computeRatios(figures) {
     });
   }
   if (rl) {
-    const { 'sijax-sse': sse, 'sijax-redis': redis } = rl;
+    const { 'sijax-sse': sse, 'sijax-redis': redis, 'redis-floor': floor } = rl;
     ratios.redisLatency = defined({
       'p50 c-redis-c-sse': diff(redis?.p50, sse?.p50),
       'p99 c-redis-c-sse': diff(redis?.p99, sse?.p99),
+      'p99 c-redis-r0': diff(redis?.p99, floor?.p99),
     });
   }
   return ratios;
@@ -172,6 +173,7 @@ export function printReport(result, log) {
     'nest-hold': '(e) Nest 11, held',
     'sijax-res': '(c-res) resumable, memory',
     'sijax-redis': '(c-redis) resumable, Redis',
+    'redis-floor': '(r0) bare XADD round trip',
   };
   for (const [key, v] of Object.entries(t ?? {}))
     row('1 throughput', names[key], `${Math.round(v.median)} chunks/s`);
@@ -219,7 +221,7 @@ export function printReport(result, log) {
   for (const [a, b, c] of rows) log(`  ${a.padEnd(width[0])}  ${b.padEnd(width[1])}  ${c}`);
   if (Object.keys(ratios).length > 0)
     log(
-      '\nRatios (a: raw Node; a2: raw Node that also batches, stricter; e: bare Nest, held; c-sse: c over SSE; c-sync: c from a sync generator; c-res: c-sse, resumable; c-redis: c-res on Redis)',
+      '\nRatios (a: raw Node; a2: raw Node that also batches, stricter; e: bare Nest, held; c-sse: c over SSE; c-sync: c from a sync generator; c-res: c-sse, resumable; c-redis: c-res on Redis; r0: a bare XADD to the same Redis, same load)',
     );
   for (const [figure, values] of Object.entries(ratios)) {
     const shown = Object.entries(values).filter(([k]) => !SHARE_KEYS.includes(k));

@@ -140,6 +140,7 @@ const kinds = [
   ...(only.includes('plain') ? ['sijax', 'nest-post'] : []),
   ...(needsResume ? ['sijax'] : []),
   ...(withRedis ? ['sijax-redis'] : []),
+  ...(withRedis && only.includes('redis-latency') ? ['redis-floor'] : []),
 ];
 const servers = {};
 try {
@@ -147,7 +148,7 @@ try {
     [...new Set(kinds)].map(async (kind) => {
       servers[kind] = await startServer(kind, {
         profileDir: profiled.includes(kind) ? profileDir : undefined,
-        args: kind === 'sijax-redis' ? [`--redis=${redis.port}`] : [],
+        args: kind === 'sijax-redis' || kind === 'redis-floor' ? [`--redis=${redis.port}`] : [],
       });
     }),
   );
@@ -272,6 +273,10 @@ try {
       `3r. Yield-to-client latency, resumable on Redis: ${count} streams, a chunk every ${interval} ms each`,
     );
     const targets = resumeStreams.filter(({ key }) => ['sijax-sse', 'sijax-redis'].includes(key));
+    // (r0) The floor: the same schedule of bare XADDs to the same redis-server, no HTTP.
+    const floor = (target, { streams, ticks, interval }) =>
+      target.server.call('floor', { streams, ticks, interval });
+    targets.push({ key: 'redis-floor', server: servers['redis-floor'], round: floor });
     figures.redisLatency = await timed(
       'redisLatency',
       measureLatency(targets, { ...config.redisLatency, log }),

@@ -18,6 +18,8 @@ const SERVERS = {
   // Started with `args: ['--redis=<port>']`, the port of the bench's redis-server.
   'sijax-redis': ['servers/sijax.mjs'],
   'nest-post': ['servers/nest-post.mjs'],
+  // No HTTP: XADDs to the bench's redis-server (`args: ['--redis=<port>']`), the floor of 3r.
+  'redis-floor': ['servers/redis-floor.mjs'],
   'nest-hold': ['servers/nest-hold.mjs'],
 };
 

@@ -140,7 +140,7 @@ function control(cmd, arg) {
 }
 
 /**
- * Tells the runner which port `server` (a listening `http.Server`) took, then obeys it. `extra`:
+ * Tells the runner which port `server` (a listening `http.Server`, if any) took, then obeys it. `extra`:
  * commands of this server's own, `{ [cmd]: (arg) => result }`; a result may be a promise.
  */
 export function reportReady(kind, server, extra = {}) {
@@ -153,5 +153,5 @@ export function reportReady(kind, server, extra = {}) {
     }
   });
   process.on('disconnect', () => process.exit(0));
-  process.send({ ready: kind, port: server.address().port, gc: typeof global.gc === 'function' });
+  process.send({ ready: kind, port: server?.address().port, gc: typeof global.gc === 'function' });
 }
