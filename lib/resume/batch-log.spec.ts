@@ -133,6 +133,13 @@ describe('BatchLog', () => {
     expect(log.size).toBe(0);
   });
 
+  it('gives what follows any offset, at and around the bulks it keeps', () => {
+    const log = filled(1_000, 700);
+    for (let after = 0; after <= 1_001; after++) {
+      expect(log.entriesAfter(after)).toEqual(expected(Math.max(after + 1, 301), 1_000));
+    }
+  });
+
   it('gives the same batches back once sealed, however few or trimmed', () => {
     for (const [count, keep] of [
       [0, 1],

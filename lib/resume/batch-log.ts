@@ -94,6 +94,11 @@ export class BatchLog {
     const entries: CallLogEntry[] = [];
     let skip = this.head;
     for (const { text, firstOffset, count } of this.bulks) {
+      // A bulk wholly at or before `after` is not read (a reconnect asks for the last few).
+      if (firstOffset + count - 1 <= after) {
+        skip = 0;
+        continue;
+      }
       // Linear: each line of the bulk is found once, from where the last one ended.
       let start = 0;
       for (let index = 0; index < count; index++) {
