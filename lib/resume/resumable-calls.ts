@@ -174,7 +174,8 @@ export class ResumableCalls implements BeforeApplicationShutdown {
       following = this.store
         .follow(
           callId,
-          reader.written,
+          // The replay may still be on its way to a slow client: the follower starts after it.
+          replay.length > 0 ? replay[replay.length - 1].offset : after,
           (entry) => {
             reader.push(entry);
             return writer.ready();

@@ -33,10 +33,22 @@ export class RunReader {
     else this.take(entry);
   }
 
-  /** The replay read from the store, then whatever came meanwhile. */
-  replay(entries: readonly CallLogEntry[]): void {
-    for (const entry of entries) this.take(entry);
+  /**
+   * The replay read from the store, written as the connection takes it, then whatever came
+   * meanwhile. Not all at once: a client that attaches and does not read would have a copy of
+   * the whole log buffered for it, one per attach.
+   */
+  replay(entries: readonly CallLogEntry[], from = 0): void {
+    for (let i = from; i < entries.length; i++) {
+      this.take(entries[i]);
+      const wait = this.writer.ready();
+      if (wait && i + 1 < entries.length) {
+        void wait.then(() => this.replay(entries, i + 1));
+        return;
+      }
+    }
     this.replaying = false;
+    // Few: while this connection is full, it paces the handler (`ResumableRun.ready`).
     for (const entry of this.held.splice(0)) this.take(entry);
   }
 

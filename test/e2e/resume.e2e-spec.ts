@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { CallStore, SijaxModuleOptions } from '../../lib';
 import { RedisCallStore } from '../../lib/redis';
@@ -9,7 +10,14 @@ import { testAppModule } from '../fixtures/test-app.module';
 import { baseUrl, ChunkReader } from '../utils/http-client';
 import { steady, until } from '../utils/latch';
 import { startRedis, type TestRedis } from '../utils/redis-server';
-import { callBody, formBody as body, newCallId, progressOf, sse } from '../utils/resume-exchange';
+import {
+  callBody,
+  formBody,
+  formBody as body,
+  newCallId,
+  progressOf,
+  sse,
+} from '../utils/resume-exchange';
 import { startApp } from '../utils/test-app';
 
 /** Where the logs live: the default store, or Redis (a real server, started for the suite). */
@@ -274,6 +282,41 @@ describe.each([memoryKind, redisKind()])('Resumable calls ($name)', (kind) => {
     await until(() => probe.signals.get(t)?.aborted === true, 5000, 'the linger to end');
     expect(Date.now() - leftAt).toBeGreaterThanOrEqual(90);
   });
+
+  it('replays a long log to a client that does not read no faster than it takes it', async () => {
+    await start();
+    const t = tag();
+    const callId = newCallId();
+    // 10,000 batches of 2 KB: 20 MB, more than the sockets' buffers on loopback take.
+    const flood = callBody(callId, 'resumableFlood', [t, 10_000, 2_000]);
+    await new ChunkReader(url, flood, sse()).done;
+    const responses: ServerResponse[] = [];
+    const server = app.getHttpServer() as Server;
+    server.on('request', (_req: IncomingMessage, res: ServerResponse) => responses.push(res));
+    const req = request(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...sse() },
+    });
+    const response = new Promise<IncomingMessage>((resolve) => req.on('response', resolve));
+    req.end(body({ sijax_attach: callId }));
+    const client = await response;
+    client.pause();
+    // What the server holds for this client beyond what the kernel took: a socket's worth.
+    const buffered = () => {
+      const res = responses[0];
+      return res ? res.writableLength + (res.socket?.writableLength ?? 0) : 0;
+    };
+    await steady(buffered, 50);
+    expect(buffered()).toBeLessThan(256 * 1024);
+    let text = '';
+    client.setEncoding('utf8');
+    client.on('data', (chunk: string) => (text += chunk));
+    client.resume();
+    await new Promise((resolve) => client.on('end', resolve));
+    const { ids, ended } = progressOf(text);
+    expect(ids).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
+    expect(ended).toBe(true);
+  }, 30_000);
 
   it('pauses a handler with no reader once maxBatches wait, and lets it go on for a reader', async () => {
     await start({ resume: { maxBatches: 5 } });

@@ -1,0 +1,76 @@
+import type { CallOutcome } from '../core/call';
+import type { StreamWriter } from '../transports/stream-writer';
+import type { CallLogEntry } from './call-store';
+import { RunReader } from './run-reader';
+
+/** A connection whose socket is full after every `room` batches, until the test drains it. */
+class SlowConnection {
+  readonly offsets: number[] = [];
+  outcome: CallOutcome | undefined;
+  closed = false;
+  private full: { promise: Promise<void>; drain: () => void } | undefined;
+
+  constructor(private readonly room: number) {}
+
+  ready(): Promise<void> | undefined {
+    return this.full?.promise;
+  }
+
+  writeJson(_json: string, offset: number): boolean {
+    if (this.closed) return false;
+    this.offsets.push(offset);
+    if (this.offsets.length % this.room === 0 && !this.full) {
+      let drain!: () => void;
+      const promise = new Promise<void>((resolve) => (drain = resolve));
+      this.full = { promise, drain };
+    }
+    return true;
+  }
+
+  end(outcome: CallOutcome): void {
+    this.outcome = outcome;
+    this.closed = true;
+  }
+
+  /** The client reads what was sent: the socket takes more. */
+  async drain(): Promise<void> {
+    const full = this.full;
+    this.full = undefined;
+    full?.drain();
+    // The replay goes on in the promise's reaction.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+const batches = (from: number, to: number): CallLogEntry[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => ({ offset: from + i, json: `[${from + i}]` }));
+
+describe('RunReader', () => {
+  it('replays no faster than the connection takes it, then what came meanwhile, once each', async () => {
+    const connection = new SlowConnection(10);
+    const reader = new RunReader(connection as unknown as StreamWriter, 0);
+    reader.replay(batches(1, 35));
+    expect(connection.offsets).toEqual(batches(1, 10).map(({ offset }) => offset));
+    // Live batches while the replay waits for the client (one already in the replay).
+    for (const entry of batches(35, 37)) reader.push(entry);
+    expect(connection.offsets).toHaveLength(10);
+    await connection.drain();
+    expect(connection.offsets).toHaveLength(20);
+    await connection.drain();
+    await connection.drain();
+    expect(connection.offsets).toEqual(batches(1, 37).map(({ offset }) => offset));
+    expect(reader.written).toBe(37);
+    reader.push({ offset: 38, outcome: 'end' });
+    expect(connection.outcome).toBe('end');
+  });
+
+  it('stops writing a replay whose client left', async () => {
+    const connection = new SlowConnection(5);
+    const reader = new RunReader(connection as unknown as StreamWriter, 0);
+    reader.replay(batches(1, 1_000));
+    connection.closed = true;
+    await connection.drain();
+    expect(connection.offsets).toHaveLength(5);
+    expect(reader.written).toBe(5);
+  });
+});
