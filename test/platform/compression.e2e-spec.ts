@@ -75,24 +75,22 @@ describe('Comet behind the compression middleware', () => {
   });
 
   it('waits for many drains behind gzip without piling up listeners', async () => {
-    const call = gzipCall('flood', [50_000]);
+    const call = gzipCall('flood', [1_000_000]);
     const res = await call.response;
-    let waits = 0;
-    // Reading in spurts: the handler blocks, the socket drains, again and again.
-    for (let spurt = 0; spurt < 30 && !probe.finished; spurt++) {
+    // Reading in spurts: each time the handler is held (a wait for 'drain'), then let go.
+    for (let wait = 0; wait < 12; wait++) {
       res.pause();
       await steady(() => probe.floodSteps, 20);
+      expect(probe.finished).toBe(false);
       res.resume();
       const steps = probe.floodSteps;
-      await until(() => probe.floodSteps > steps || probe.finished);
-      waits++;
+      await until(() => probe.floodSteps > steps);
     }
-    await until(() => call.ended());
-    expect(probe.finished).toBe(true);
-    expect(waits).toBeGreaterThan(10);
     expect(new Set(zlibStreams).size).toBe(1);
-    // A listener a wait would leave one per drain there (and call them all on each).
+    // A listener a wait would leave one per wait there (and call them all on each drain).
     expect(zlibStreams[0].listenerCount('drain')).toBeLessThanOrEqual(1);
+    call.req.destroy();
+    await until(() => probe.finallyRan);
   });
 
   it('cancels a handler blocked on backpressure when the client leaves', async () => {
