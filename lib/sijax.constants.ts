@@ -53,4 +53,6 @@ export const SIJAX_DEFAULTS = {
    * once stall the loop and, in flight together, make V8 grow its young generation for good.
    */
   heartbeatSlice: 256,
+  /** Log entries a replay reads from its store at once: what it holds for a slow client. */
+  replayPage: 256,
 } as const;

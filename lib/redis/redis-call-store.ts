@@ -121,8 +121,8 @@ export class RedisCallStore implements CallStore {
     );
   }
 
-  async read(callId: string, after: number): Promise<CallLogRead> {
-    const { entries, ended } = await this.readLog(this.keys(callId), after);
+  async read(callId: string, after: number, limit?: number): Promise<CallLogRead> {
+    const { entries, ended } = await this.readLog(this.keys(callId), after, limit);
     return { entries, ended };
   }
 
@@ -241,14 +241,21 @@ export class RedisCallStore implements CallStore {
     return parseMeta(await this.redis.get(keys.meta));
   }
 
-  /** The meta and the entries after `after`, in one round trip; rejects as `read()` does. */
-  private async readLog(keys: CallKeys, after: number): Promise<CallLogRead & { meta: CallMeta }> {
-    const replies = await this.redis
-      .pipeline()
-      .get(keys.meta)
-      .xrange(keys.log, entryId(after + 1), '+')
-      .xrevrange(keys.log, '+', '-', 'COUNT', 1)
-      .exec();
+  /**
+   * The meta and the entries after `after` (the first `limit`), in one round trip; rejects as
+   * `read()` does.
+   */
+  private async readLog(
+    keys: CallKeys,
+    after: number,
+    limit?: number,
+  ): Promise<CallLogRead & { meta: CallMeta }> {
+    const pipeline = this.redis.pipeline().get(keys.meta);
+    if (limit === undefined || !Number.isFinite(limit))
+      pipeline.xrange(keys.log, entryId(after + 1), '+');
+    else
+      pipeline.xrange(keys.log, entryId(after + 1), '+', 'COUNT', Math.max(1, Math.floor(limit)));
+    const replies = await pipeline.xrevrange(keys.log, '+', '-', 'COUNT', 1).exec();
     const [json, range, last] = (replies ?? []).map(([error, value]) => {
       if (error) throw error;
       return value;

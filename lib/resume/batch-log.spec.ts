@@ -140,6 +140,24 @@ describe('BatchLog', () => {
     }
   });
 
+  it('gives the first `limit` of them, across bulks and the waiting ones', () => {
+    const log = filled(1_000, 700);
+    for (const [after, limit] of [
+      [0, 1],
+      [300, 63],
+      [320, 64],
+      [383, 65],
+      [950, 10],
+      [990, 100],
+      [0, 2_000],
+    ]) {
+      const from = Math.max(after + 1, 301);
+      expect(log.entriesAfter(after, limit)).toEqual(
+        expected(from, Math.min(1_000, from + limit - 1)),
+      );
+    }
+  });
+
   it('gives the same batches back once sealed, however few or trimmed', () => {
     for (const [count, keep] of [
       [0, 1],

@@ -89,8 +89,8 @@ export class BatchLog {
     this.size -= first.chars;
   }
 
-  /** The kept batches after offset `after`, in order. */
-  entriesAfter(after: number): CallLogEntry[] {
+  /** The kept batches after offset `after`, in order: the first `limit` of them. */
+  entriesAfter(after: number, limit = Infinity): CallLogEntry[] {
     const entries: CallLogEntry[] = [];
     let skip = this.head;
     for (const { text, firstOffset, count } of this.bulks) {
@@ -105,14 +105,19 @@ export class BatchLog {
         let end = text.indexOf(SEPARATOR, start);
         if (end < 0) end = text.length;
         const offset = firstOffset + index;
-        if (index >= skip && offset > after) entries.push({ offset, json: text.slice(start, end) });
+        if (index >= skip && offset > after) {
+          if (entries.length >= limit) return entries;
+          entries.push({ offset, json: text.slice(start, end) });
+        }
         start = end + 1;
       }
       skip = 0;
     }
     for (let i = this.waitingHead; i < this.waitingCount; i++) {
       const offset = this.waitingFirst + i;
-      if (offset > after) entries.push({ offset, json: this.waiting[i] });
+      if (offset <= after) continue;
+      if (entries.length >= limit) break;
+      entries.push({ offset, json: this.waiting[i] });
     }
     return entries;
   }

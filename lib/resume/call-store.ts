@@ -43,7 +43,10 @@ export interface CallLogLimits {
 /** What `read()` answers: the entries the log holds after an offset. */
 export interface CallLogRead {
   readonly entries: CallLogEntry[];
-  /** The call has ended: the terminal entry is among `entries` or before them. */
+  /**
+   * The call has ended: the terminal entry is among `entries` or before them, or after them in
+   * a page that `limit` cut short.
+   */
   readonly ended: boolean;
 }
 
@@ -63,10 +66,12 @@ export interface CallStore {
    */
   append(callId: string, entries: readonly CallLogEntry[]): Promise<unknown> | void;
   /**
-   * The entries after `after`, in order. Rejects with `CallGoneError` when the call is unknown or
-   * expired, or when the log no longer holds the entry right after `after` (trimmed).
+   * The entries after `after`, in order; the first `limit` of them when given (a replay reads
+   * the log a page at a time, as its client takes it; a store may give more). Rejects with
+   * `CallGoneError` when the call is unknown or expired, or when the log no longer holds the
+   * entry right after `after` (trimmed).
    */
-  read(callId: string, after: number): Promise<CallLogRead> | CallLogRead;
+  read(callId: string, after: number, limit?: number): Promise<CallLogRead> | CallLogRead;
   /**
    * Follows a call that runs on another instance: `onEntry` for each entry after `after`, until
    * the terminal one or `signal`. Rejects with `CallGoneError` as `read` does, and with

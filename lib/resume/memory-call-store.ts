@@ -104,14 +104,14 @@ export class MemoryCallStore implements CallStore {
     if (this.totalBytes > this.maxTotalBytes) this.evict();
   }
 
-  read(callId: string, after: number): CallLogRead {
+  read(callId: string, after: number, limit = Infinity): CallLogRead {
     const log = this.live(callId);
     if (!log) throw new CallGoneError();
     const first = log.batches.firstOffset ?? log.end?.offset ?? after + 1;
     // The entry right after `after` must still be here (or not written yet).
     if (first > after + 1) throw new CallGoneError();
-    const entries = log.batches.entriesAfter(after);
-    if (log.end && log.end.offset > after) entries.push(log.end);
+    const entries = log.batches.entriesAfter(after, limit);
+    if (log.end && log.end.offset > after && entries.length < limit) entries.push(log.end);
     return { entries, ended: log.end !== undefined };
   }
 

@@ -4,9 +4,8 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'http';
-import type { Call, CallOutcome } from '../core/call';
+import type { Call } from '../core/call';
 import type { StreamTransport } from '../core/call-request';
-import { errorCommand, describeFailure } from '../errors/describe-failure';
 import { SIJAX_DEFAULTS } from '../sijax.constants';
 import { SHUTTING_DOWN } from '../sijax.messages';
 import { SijaxOptions } from '../sijax-options';
@@ -14,7 +13,7 @@ import { CometStreams, encoderFor } from '../transports/comet-streams';
 import { StreamWriter } from '../transports/stream-writer';
 import type { CallLogEntry, CallLogLimits, CallStore } from './call-store';
 import { ResumableRun } from './resumable-run';
-import { RunReader } from './run-reader';
+import { RunReader, type ReplayPages } from './run-reader';
 
 /** What a follower writes its head with: a resumed call's status is 200. */
 const FOLLOWED = (name: string) => ({ status: 200, name });
@@ -80,10 +79,11 @@ export class ResumableCalls implements BeforeApplicationShutdown {
     if (run) {
       // Registered first, so that nothing delivered while the replay is read is missed.
       const reader = this.localReader(run, after, transport, req, res);
-      const read = Promise.resolve(this.store.read(callId, after));
+      const read = Promise.resolve(this.store.read(callId, after, SIJAX_DEFAULTS.replayPage));
       run.add(
         reader,
         read.then(({ entries }) => entries),
+        this.pages(callId),
       );
       try {
         await read;
@@ -93,8 +93,13 @@ export class ResumableCalls implements BeforeApplicationShutdown {
       }
       return reader.writer.open();
     }
-    const { entries, ended } = await this.store.read(callId, after);
-    this.remoteReader(callId, name, after, entries, ended, transport, req, res);
+    const { entries } = await this.store.read(callId, after, SIJAX_DEFAULTS.replayPage);
+    this.remoteReader(callId, name, after, entries, transport, req, res);
+  }
+
+  /** The rest of a replay, a page at a time. */
+  private pages(callId: string): ReplayPages {
+    return (after) => this.store.read(callId, after, SIJAX_DEFAULTS.replayPage);
   }
 
   /** Resolves once the call `callId` running here has ended (at once if none does). */
@@ -148,7 +153,6 @@ export class ResumableCalls implements BeforeApplicationShutdown {
     name: string,
     after: number,
     replay: readonly CallLogEntry[],
-    ended: boolean,
     transport: StreamTransport | undefined,
     req: IncomingMessage,
     res: ServerResponse,
@@ -162,35 +166,30 @@ export class ResumableCalls implements BeforeApplicationShutdown {
       () => controller.abort(),
     );
     const reader = new RunReader(writer, after);
-    reader.replay(replay);
+    const replayed = reader.replay(replay, this.pages(callId));
     writer.open();
-    const failWith = (error: unknown, outcome: CallOutcome) => {
-      if (writer.closed) return;
-      writer.write([errorCommand(describeFailure(error))], reader.written + 1);
-      writer.end(outcome);
-    };
-    let following = Promise.resolve();
-    if (!ended) {
-      following = this.store
-        .follow(
+    // Followed from where the replay ended (its terminal entry closes the writer: no follow).
+    const following = replayed
+      .then(() => {
+        if (writer.closed) return;
+        return this.store.follow(
           callId,
-          // The replay may still be on its way to a slow client: the follower starts after it.
-          replay.length > 0 ? replay[replay.length - 1].offset : after,
+          reader.written,
           (entry) => {
             reader.push(entry);
             return writer.ready();
           },
           controller.signal,
-        )
-        .catch((error: unknown) => failWith(error, 'error'));
-    }
+        );
+      })
+      .catch((error: unknown) => reader.fail(error));
     this.streams.track({
       writer,
       callId,
       source: {
         cancel: () => {
           controller.abort();
-          failWith(new ServiceUnavailableException(SHUTTING_DOWN), 'shutdown');
+          reader.fail(new ServiceUnavailableException(SHUTTING_DOWN), 'shutdown');
         },
       },
       settled: Promise.all([following, writer.finished()]).then(() => undefined),

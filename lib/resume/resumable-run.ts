@@ -4,7 +4,7 @@ import { describeFailure, errorCommand } from '../errors/describe-failure';
 import type { SijaxCommand } from '../protocol/commands';
 import { ENCODING_FAILED } from '../sijax.messages';
 import type { CallLogEntry, CallStore } from './call-store';
-import type { RunReader } from './run-reader';
+import type { ReplayPages, RunReader } from './run-reader';
 
 /** How a run is paced and kept, from the module's `resume` options. */
 export interface RunSettings {
@@ -91,14 +91,22 @@ export class ResumableRun implements CallSink {
     this.unpause();
   }
 
-  /** A connection follows from `after` on: the log's replay, then live batches. */
-  add(reader: RunReader, replay: Promise<readonly CallLogEntry[]> | readonly CallLogEntry[]): void {
+  /**
+   * A connection follows from `after` on: the log's replay (its first page, and `next` for the
+   * rest), then live batches.
+   */
+  add(
+    reader: RunReader,
+    replay: Promise<readonly CallLogEntry[]> | readonly CallLogEntry[],
+    next?: ReplayPages,
+  ): void {
     this.readers = [...this.readers, reader];
     clearTimeout(this.linger);
     this.linger = undefined;
     // A handler paused for want of a reader goes on: this one's socket paces it now.
     this.unpause();
-    const take = (entries: readonly CallLogEntry[]) => reader.replay(entries);
+    const take = (entries: readonly CallLogEntry[]) =>
+      void reader.replay(entries, next).catch((error: unknown) => reader.fail(error));
     // A replay the log cannot serve is answered by whoever attached the reader (410).
     if (replay instanceof Promise) replay.then(take, () => undefined);
     else take(replay);

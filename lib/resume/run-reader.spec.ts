@@ -1,6 +1,8 @@
 import type { CallOutcome } from '../core/call';
 import type { StreamWriter } from '../transports/stream-writer';
 import type { CallLogEntry } from './call-store';
+import { SIJAX_DEFAULTS } from '../sijax.constants';
+import { CallGoneError } from './call-errors';
 import { RunReader } from './run-reader';
 
 /** A connection whose socket is full after every `room` batches, until the test drains it. */
@@ -49,7 +51,7 @@ describe('RunReader', () => {
   it('replays no faster than the connection takes it, then what came meanwhile, once each', async () => {
     const connection = new SlowConnection(10);
     const reader = new RunReader(connection as unknown as StreamWriter, 0);
-    reader.replay(batches(1, 35));
+    const replayed = reader.replay(batches(1, 35));
     expect(connection.offsets).toEqual(batches(1, 10).map(({ offset }) => offset));
     // Live batches while the replay waits for the client (one already in the replay).
     for (const entry of batches(35, 37)) reader.push(entry);
@@ -59,17 +61,57 @@ describe('RunReader', () => {
     await connection.drain();
     await connection.drain();
     expect(connection.offsets).toEqual(batches(1, 37).map(({ offset }) => offset));
+    await replayed;
     expect(reader.written).toBe(37);
     reader.push({ offset: 38, outcome: 'end' });
     expect(connection.outcome).toBe('end');
   });
 
+  it('reads the next page of a long log only once the connection has taken the last', async () => {
+    const page = SIJAX_DEFAULTS.replayPage;
+    const connection = new SlowConnection(page / 2);
+    const reader = new RunReader(connection as unknown as StreamWriter, 0);
+    const reads: number[] = [];
+    const log = batches(1, 2 * page + 10);
+    const next = (after: number) => {
+      reads.push(after);
+      return { entries: log.filter(({ offset }) => offset > after).slice(0, page), ended: false };
+    };
+    const replayed = reader.replay(log.slice(0, page), next);
+    expect([connection.offsets.length, reads]).toEqual([page / 2, []]);
+    await connection.drain();
+    // The first page is written, and the socket is full again: no read yet.
+    expect([connection.offsets.length, reads]).toEqual([page, []]);
+    await connection.drain();
+    expect([connection.offsets.length, reads]).toEqual([page + page / 2, [page]]);
+    for (let i = 0; i < 4; i++) await connection.drain();
+    await replayed;
+    expect(reads).toEqual([page, 2 * page]);
+    expect(connection.offsets).toEqual(log.map(({ offset }) => offset));
+  });
+
+  it('tells the client when a page of its replay is gone', async () => {
+    const connection = new SlowConnection(1_000);
+    const writes: unknown[] = [];
+    Object.assign(connection, { write: (batch: unknown) => writes.push(batch) });
+    const reader = new RunReader(connection as unknown as StreamWriter, 0);
+    const gone = new CallGoneError();
+    const replayed = reader.replay(batches(1, SIJAX_DEFAULTS.replayPage), () => {
+      throw gone;
+    });
+    await expect(replayed).rejects.toBe(gone);
+    reader.fail(gone);
+    expect(writes).toEqual([[expect.objectContaining({ type: 'error', status: 410 })]]);
+    expect(connection.outcome).toBe('error');
+  });
+
   it('stops writing a replay whose client left', async () => {
     const connection = new SlowConnection(5);
     const reader = new RunReader(connection as unknown as StreamWriter, 0);
-    reader.replay(batches(1, 1_000));
+    const replayed = reader.replay(batches(1, 1_000));
     connection.closed = true;
     await connection.drain();
+    await replayed;
     expect(connection.offsets).toHaveLength(5);
     expect(reader.written).toBe(5);
   });

@@ -1,5 +1,11 @@
-import type { CallLogEntry } from './call-store';
+import type { CallOutcome } from '../core/call';
+import { describeFailure, errorCommand } from '../errors/describe-failure';
+import { SIJAX_DEFAULTS } from '../sijax.constants';
 import type { StreamWriter } from '../transports/stream-writer';
+import type { CallLogEntry, CallLogRead } from './call-store';
+
+/** The next page of a replay: `CallStore.read` after an offset, `replayPage` entries at most. */
+export type ReplayPages = (after: number) => Promise<CallLogRead> | CallLogRead;
 
 /**
  * One connection following a resumable call: writes the log's entries after `after` to its
@@ -34,22 +40,37 @@ export class RunReader {
   }
 
   /**
-   * The replay read from the store, written as the connection takes it, then whatever came
-   * meanwhile. Not all at once: a client that attaches and does not read would have a copy of
-   * the whole log buffered for it, one per attach.
+   * The replay, `first` then (a full page) the pages `next` reads, written as the connection
+   * takes them, then whatever came meanwhile. Not all at once: a client that attaches and does
+   * not read would have the whole log read and buffered for it, once per attach. Rejects when a
+   * page cannot be read (the log was trimmed past it meanwhile: `fail` tells the client).
    */
-  replay(entries: readonly CallLogEntry[], from = 0): void {
-    for (let i = from; i < entries.length; i++) {
-      this.take(entries[i]);
-      const wait = this.writer.ready();
-      if (wait && i + 1 < entries.length) {
-        void wait.then(() => this.replay(entries, i + 1));
-        return;
+  async replay(first: readonly CallLogEntry[], next?: ReplayPages): Promise<void> {
+    try {
+      let page = first;
+      for (;;) {
+        for (let i = 0; i < page.length; i++) {
+          this.take(page[i]);
+          if (this.writer.closed) return;
+          const wait = this.writer.ready();
+          if (wait) await wait;
+        }
+        const last = page[page.length - 1];
+        if (!next || page.length < SIJAX_DEFAULTS.replayPage || last.outcome) return;
+        page = (await next(last.offset)).entries;
       }
+    } finally {
+      this.replaying = false;
+      // Few: while this connection is full, it paces the handler (`ResumableRun.ready`).
+      for (const entry of this.held.splice(0)) this.take(entry);
     }
-    this.replaying = false;
-    // Few: while this connection is full, it paces the handler (`ResumableRun.ready`).
-    for (const entry of this.held.splice(0)) this.take(entry);
+  }
+
+  /** Ends the stream with an error command: what failed after its head went out. */
+  fail(error: unknown, outcome: CallOutcome = 'error'): void {
+    if (this.writer.closed) return;
+    this.writer.write([errorCommand(describeFailure(error))], this.written + 1);
+    this.writer.end(outcome);
   }
 
   private take(entry: CallLogEntry): void {

@@ -287,9 +287,17 @@ describe.each([memoryKind, redisKind()])('Resumable calls ($name)', (kind) => {
     await start();
     const t = tag();
     const callId = newCallId();
-    // 10,000 batches of 2 KB: 20 MB, more than the sockets' buffers on loopback take.
-    const flood = callBody(callId, 'resumableFlood', [t, 10_000, 2_000]);
+    // 10,000 batches of 4 KB: 40 MB, four times what the sockets' buffers on loopback take.
+    const flood = callBody(callId, 'resumableFlood', [t, 10_000, 4_000]);
     await new ChunkReader(url, flood, sse()).done;
+    // The pages the replay reads from the store: what it holds at once.
+    const store = app.get(SijaxOptions).resume.store;
+    const read = store.read.bind(store);
+    const pages: (number | undefined)[] = [];
+    store.read = (id: string, after: number, limit?: number) => {
+      pages.push(limit);
+      return read(id, after, limit);
+    };
     const responses: ServerResponse[] = [];
     const server = app.getHttpServer() as Server;
     server.on('request', (_req: IncomingMessage, res: ServerResponse) => responses.push(res));
@@ -308,6 +316,8 @@ describe.each([memoryKind, redisKind()])('Resumable calls ($name)', (kind) => {
     };
     await steady(buffered, 50);
     expect(buffered()).toBeLessThan(256 * 1024);
+    // Pages read while the client reads nothing: what the kernel's buffers took, not the log.
+    expect(pages.length * 256).toBeLessThan(10_000 / 2);
     let text = '';
     client.setEncoding('utf8');
     client.on('data', (chunk: string) => (text += chunk));
@@ -316,6 +326,8 @@ describe.each([memoryKind, redisKind()])('Resumable calls ($name)', (kind) => {
     const { ids, ended } = progressOf(text);
     expect(ids).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
     expect(ended).toBe(true);
+    expect(pages.length).toBeGreaterThanOrEqual(10_000 / 256);
+    expect(new Set(pages)).toEqual(new Set([256]));
   }, 30_000);
 
   it('pauses a handler with no reader once maxBatches wait, and lets it go on for a reader', async () => {

@@ -57,6 +57,21 @@ describe.each(subjects)('CallStore contract: $name', (subject) => {
     await expect(settle(() => other.read(newId(), 0))).rejects.toBeInstanceOf(CallGoneError);
   });
 
+  it('reads a page of at most `limit` entries, the terminal one too', async () => {
+    const callId = await created();
+    // 100 batches: in memory, a joined bulk of 64 and 36 waiting ones.
+    await store.append(callId, batches(1, 100));
+    expect(await other.read(callId, 0, 4)).toEqual({ entries: batches(1, 4), ended: false });
+    expect(await other.read(callId, 60, 10)).toEqual({ entries: batches(61, 70), ended: false });
+    await store.append(callId, [{ offset: 101, outcome: 'end' }]);
+    expect(await other.read(callId, 90, 10)).toEqual({ entries: batches(91, 100), ended: true });
+    expect(await other.read(callId, 95, 10)).toEqual({
+      entries: [...batches(96, 100), { offset: 101, outcome: 'end' }],
+      ended: true,
+    });
+    expect(offsets((await other.read(callId, 0, 1_000)).entries)).toHaveLength(101);
+  });
+
   it('rejects a read whose next entry was trimmed with CallGoneError', async () => {
     const callId = await created({ maxBatches: 3 });
     await store.append(callId, batches(1, 4));
