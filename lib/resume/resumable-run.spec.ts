@@ -1,6 +1,10 @@
 import type { Call, CallSink } from '../core/call';
 import type { CallLogEntry, CallStore } from './call-store';
+import { SIJAX_DEFAULTS } from '../sijax.constants';
+import type { StreamWriter } from '../transports/stream-writer';
+import { CallGoneError } from './call-errors';
 import { ResumableRun } from './resumable-run';
+import { RunReader } from './run-reader';
 
 /** A store whose appends are answered when the test says so, and that records what it saw. */
 function slowStore() {
@@ -54,5 +58,41 @@ describe('ResumableRun', () => {
     await answerNext();
     expect(events).toEqual(['append 1', 'append end', 'release']);
     expect(ended).toEqual([run]);
+  });
+
+  it('lets go of a reader whose replay lost a page: the call lingers without it', async () => {
+    const { store } = slowStore();
+    const { call } = heldCall();
+    let cancelled = 0;
+    Object.assign(call, { cancel: () => cancelled++ });
+    jest.useFakeTimers();
+    try {
+      const run = new ResumableRun(call, store, { lingerMs: 1_000, maxBatches: 100 }, () => {});
+      run.start();
+      const writer = { closed: false, writes: [] as unknown[], ended: '' };
+      const connection = {
+        get closed() {
+          return writer.closed;
+        },
+        ready: () => undefined,
+        writeJson: () => true,
+        write: (batch: unknown) => writer.writes.push(batch),
+        end: (outcome: string) => ((writer.ended = outcome), (writer.closed = true)),
+      } as unknown as StreamWriter;
+      const reader = new RunReader(connection, 0);
+      const page = Array.from({ length: SIJAX_DEFAULTS.replayPage }, (_, i) => ({
+        offset: i + 1,
+        json: '[]',
+      }));
+      run.add(reader, page, () => Promise.reject(new CallGoneError()));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(writer.ended).toBe('error');
+      expect(writer.writes).toEqual([[expect.objectContaining({ type: 'error', status: 410 })]]);
+      // No reader left: the call is cancelled once lingerMs has passed.
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(cancelled).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
