@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
+import { runInFreshProcess } from '../../test/utils/fresh-process';
 import { BATCH_OVERHEAD, BatchLog } from './batch-log';
 
 const json = (offset: number, text = 'x'.repeat(offset % 300)) =>
@@ -31,18 +30,9 @@ const SLACK = 64 * json(299).length;
 
 /**
  * The heap that five logs of `keep` batches (the spec's `json` ones) hold, and what they count,
- * measured in a fresh process: a jest worker's heap holds what its earlier test files left, and
- * collects it at any time, by far more than the logs take.
+ * measured in a fresh process (`runInFreshProcess`).
  */
 function heapOfLogsInFreshProcess(keep: number): { held: number; counted: number } {
-  const [bundle] = buildSync({
-    entryPoints: [join(__dirname, 'batch-log.ts')],
-    bundle: true,
-    format: 'iife',
-    globalName: 'logModule',
-    platform: 'node',
-    write: false,
-  }).outputFiles;
   const measure = `
     const json = ${json.toString()};
     const full = () => {
@@ -60,8 +50,8 @@ function heapOfLogsInFreshProcess(keep: number): { held: number; counted: number
     const held = process.memoryUsage().heapUsed - before;
     const counted = logs.reduce((sum, log) => sum + log.size, 0);
     process.stdout.write(JSON.stringify({ held, counted }));`;
-  const output = execFileSync(process.execPath, ['--expose-gc', '-e', bundle.text + measure]);
-  return JSON.parse(output.toString()) as { held: number; counted: number };
+  const output = runInFreshProcess(join(__dirname, 'batch-log.ts'), 'logModule', measure);
+  return JSON.parse(output) as { held: number; counted: number };
 }
 
 describe('BatchLog', () => {

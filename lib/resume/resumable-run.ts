@@ -105,12 +105,9 @@ export class ResumableRun implements CallSink {
     this.linger = undefined;
     // A handler paused for want of a reader goes on: this one's socket paces it now.
     this.unpause();
-    // A page gone meanwhile ends that stream with an error; the call goes on for the others.
+    // A page gone meanwhile ended that stream with an error; the call goes on for the others.
     const take = (entries: readonly CallLogEntry[]) =>
-      void reader.replay(entries, next).catch((error: unknown) => {
-        reader.fail(error);
-        this.remove(reader);
-      });
+      void reader.replay(entries, next).catch(() => this.remove(reader));
     // A replay the log cannot serve is answered by whoever attached the reader (410).
     if (replay instanceof Promise) replay.then(take, () => undefined);
     else take(replay);

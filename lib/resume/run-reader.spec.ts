@@ -90,19 +90,27 @@ describe('RunReader', () => {
     expect(connection.offsets).toEqual(log.map(({ offset }) => offset));
   });
 
-  it('tells the client when a page of its replay is gone', async () => {
+  it('ends the stream with the error when a page of its replay is gone, nothing past it', async () => {
     const connection = new SlowConnection(1_000);
     const writes: unknown[] = [];
     Object.assign(connection, { write: (batch: unknown) => writes.push(batch) });
     const reader = new RunReader(connection as unknown as StreamWriter, 0);
     const gone = new CallGoneError();
-    const replayed = reader.replay(batches(1, SIJAX_DEFAULTS.replayPage), () => {
-      throw gone;
-    });
+    let fail!: (error: unknown) => void;
+    const page = SIJAX_DEFAULTS.replayPage;
+    const replayed = reader.replay(
+      batches(1, page),
+      () => new Promise((_, reject) => (fail = reject)),
+    );
+    // A live batch while the next page is read: after the gap, so never written.
+    reader.push({ offset: page + 50, json: '[]' });
+    fail(gone);
     await expect(replayed).rejects.toBe(gone);
-    reader.fail(gone);
     expect(writes).toEqual([[expect.objectContaining({ type: 'error', status: 410 })]]);
     expect(connection.outcome).toBe('error');
+    expect(connection.offsets).toEqual(batches(1, page).map(({ offset }) => offset));
+    reader.push({ offset: page + 51, json: '[]' });
+    expect(connection.offsets).toHaveLength(page);
   });
 
   it('stops writing a replay whose client left', async () => {

@@ -42,8 +42,9 @@ export class RunReader {
   /**
    * The replay, `first` then (a full page) the pages `next` reads, written as the connection
    * takes them, then whatever came meanwhile. Not all at once: a client that attaches and does
-   * not read would have the whole log read and buffered for it, once per attach. Rejects when a
-   * page cannot be read (the log was trimmed past it meanwhile: `fail` tells the client).
+   * not read would have the whole log read and buffered for it, once per attach. A page that
+   * cannot be read (the log was trimmed past it meanwhile) ends the stream with its error
+   * (`fail`), and rejects.
    */
   async replay(first: readonly CallLogEntry[], next?: ReplayPages): Promise<void> {
     try {
@@ -59,6 +60,11 @@ export class RunReader {
         if (!next || page.length < SIJAX_DEFAULTS.replayPage || last.outcome) return;
         page = (await next(last.offset)).entries;
       }
+    } catch (error) {
+      // The stream ends here, with the error: nothing held is written past the lost page.
+      this.held = [];
+      this.fail(error);
+      throw error;
     } finally {
       this.replaying = false;
       // Few: while this connection is full, it paces the handler (`ResumableRun.ready`).

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
 import { CallGoneError } from '../../lib/resume/call-errors';
 import type { CallLogEntry, CallLogLimits } from '../../lib/resume/call-store';
 import { BATCH_OVERHEAD } from '../../lib/resume/batch-log';
 import { LOG_OVERHEAD, MemoryCallStore } from '../../lib/resume/memory-call-store';
-import { batch, limitsOf, newId, offsets, pollUntil } from './store-fixtures';
+import { runInFreshProcess } from '../utils/fresh-process';
+import { batch, limitsOf, newId, offsets } from './store-fixtures';
 
 /** A batch that costs the store 1,000 bytes: its JSON and the overhead E (`BATCH_OVERHEAD`), which a terminal entry costs too. */
 const sized = (offset: number): CallLogEntry => ({
@@ -16,19 +15,9 @@ const END = (offset: number): CallLogEntry => ({ offset, outcome: 'end' });
 
 /**
  * The heap that a flood of `calls` short calls (one small batch, then the end) holds in a store
- * bounded at `maxTotalBytes`, measured in a fresh process: a jest worker's heap holds what its
- * earlier test files left, and collects it at any time.
+ * bounded at `maxTotalBytes`, measured in a fresh process (`runInFreshProcess`).
  */
 function heapOfShortCallsInFreshProcess(calls: number, maxTotalBytes: number): number {
-  const [bundle] = buildSync({
-    entryPoints: [join(__dirname, '../../lib/resume/memory-call-store.ts')],
-    bundle: true,
-    format: 'iife',
-    globalName: 'storeModule',
-    platform: 'node',
-    packages: 'external',
-    write: false,
-  }).outputFiles;
   const measure = `
     const limits = ${JSON.stringify(limitsOf())};
     const store = new storeModule.MemoryCallStore({ maxTotalBytes: ${maxTotalBytes} });
@@ -43,10 +32,8 @@ function heapOfShortCallsInFreshProcess(calls: number, maxTotalBytes: number): n
     gc(); gc();
     process.stdout.write(String(process.memoryUsage().heapUsed - before));
     store.close();`;
-  const output = execFileSync(process.execPath, ['--expose-gc', '-e', bundle.text + measure], {
-    cwd: join(__dirname, '../..'),
-  });
-  return Number(output.toString());
+  const entry = join(__dirname, '../../lib/resume/memory-call-store.ts');
+  return Number(runInFreshProcess(entry, 'storeModule', measure));
 }
 
 /** What MemoryCallStore does beyond the contract: the bound on all its logs together. */
@@ -152,11 +139,20 @@ describe('MemoryCallStore, expiry', () => {
     }
   });
 
-  it('drops a call that expires behind a longer-kept one when it is read', async () => {
-    const longer = ended(60_000);
-    const shorter = ended(50);
-    await pollUntil(async () => store.info(shorter) === undefined, 5000, 'the shorter expiry');
-    expect(() => store.read(shorter, 0)).toThrow(CallGoneError);
-    expect(store.read(longer, 0).ended).toBe(true);
+  it('drops a call that expires behind a longer-kept one when it is read', () => {
+    jest.useFakeTimers();
+    try {
+      const longer = ended(60_000);
+      const shorter = ended(50);
+      // The sweep waits for the longer one; a read of the shorter one finds it expired.
+      jest.advanceTimersByTime(49);
+      expect(store.info(shorter)).toBeDefined();
+      jest.advanceTimersByTime(2);
+      expect(store.info(shorter)).toBeUndefined();
+      expect(() => store.read(shorter, 0)).toThrow(CallGoneError);
+      expect(store.read(longer, 0).ended).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
