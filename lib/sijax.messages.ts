@@ -51,6 +51,9 @@ export const CALL_LOST = 'The server running this call stopped answering';
 export const CALL_NOT_YOURS = 'Not allowed';
 export const CALL_ID_TOO_SHORT = (length: number) =>
   `A resumable call needs a sijax_call id of at least ${length} URL-safe characters (128 random bits)`;
+export const FOLLOW_FAILED = 'A stream following a resumable call failed';
+export const STORE_READ_STUCK =
+  'The call store answered a replay page that does not go past the previous one';
 export const BAD_OFFSET = 'The offset to resume after must be a decimal integer';
 export const RESUMABLE_REGULAR_HANDLER = (owner: string) =>
   `${owner} is a regular Sijax function: only Comet functions can be resumable.`;

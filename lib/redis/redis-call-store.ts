@@ -9,7 +9,7 @@ import type {
 import { SIJAX_DEFAULTS } from '../sijax.constants';
 import { AppendQueue, scriptCommand, xaddCommand } from './redis-append.script';
 import { BlockingReaders, ControlChannels, warn, type RedisClient } from './redis-connections';
-import { RedisFollower } from './redis-follower';
+import { READ_COUNT, RedisFollower } from './redis-follower';
 import {
   aliveTtlMs,
   batchJson,
@@ -133,7 +133,8 @@ export class RedisCallStore implements CallStore {
     signal: AbortSignal,
   ): Promise<void> {
     const keys = this.keys(callId);
-    const { meta, entries, ended } = await this.readLog(keys, after);
+    // A page to begin with: the follower reads on as its client takes them.
+    const { meta, entries, ended } = await this.readLog(keys, after, READ_COUNT);
     const { heartbeatMs } = meta.limits;
     const follower = new RedisFollower(
       this.redis,
@@ -144,7 +145,8 @@ export class RedisCallStore implements CallStore {
       onEntry,
       signal,
     );
-    await follower.follow(entries, ended);
+    // Ended, and all of it in this page: nothing to wait for after it.
+    await follower.follow(entries, ended && entries.length < READ_COUNT);
   }
 
   async requestCancel(callId: string): Promise<void> {

@@ -4,8 +4,8 @@ import type { BlockingReaders, RedisClient } from './redis-connections';
 import { warn } from './redis-connections';
 import { entryId, followerBlockMs, parseEntry, progressMessage, type CallKeys } from './redis-keys';
 
-/** Most entries one XREAD brings: what a follower holds in memory at once. */
-const READ_COUNT = 100;
+/** Most entries one read brings: what a follower holds in memory at once. */
+export const READ_COUNT = 100;
 
 const ABORTED = Symbol('aborted');
 
@@ -14,8 +14,10 @@ const ABORTED = Symbol('aborted');
  * log until the terminal entry or the signal. Each entry is handed over once the previous one's
  * promise resolved (the reader's socket paces the follower). After each handled read, and on
  * each quiet wake-up, the follower publishes how far it got: the running instance counts it as
- * a reader (no linger, a paused handler goes on). A quiet wake-up with no alive key means the
- * running instance died: `CallLostError`.
+ * a reader (no linger, a paused handler goes on); it also says it is there every quarter
+ * heartbeat while it follows, so that a client slow to take a long replay, or not reading at all
+ * for a while, keeps the call as a reader here would. A quiet wake-up with no alive key means
+ * the running instance died: `CallLostError`.
  */
 export class RedisFollower {
   private last: number;
@@ -33,9 +35,20 @@ export class RedisFollower {
   }
 
   async follow(replay: readonly CallLogEntry[], ended: boolean): Promise<void> {
-    if ((await this.take(replay)) || ended || this.signal.aborted) return;
-    // Present from the start, whether or not the replay had something (take() reported it).
-    if (replay.length === 0) this.report();
+    // Present from the start, and while onEntry waits on a full socket (not a per-entry cost).
+    this.report();
+    const presence = setInterval(() => this.report(), followerBlockMs(this.heartbeatMs));
+    presence.unref();
+    try {
+      if ((await this.take(replay)) || ended || this.signal.aborted) return;
+      await this.readOn();
+    } finally {
+      clearInterval(presence);
+    }
+  }
+
+  /** XREAD BLOCK from the last entry taken, until the terminal entry or the signal. */
+  private async readOn(): Promise<void> {
     const reader = await this.readers.acquire();
     let blocked: Promise<unknown> | undefined;
     try {
@@ -72,9 +85,10 @@ export class RedisFollower {
     // Trimmed while this follower lagged: what comes next is no longer in the log.
     if (entries[0].offset > this.last + 1) throw new CallGoneError();
     for (const entry of entries) {
-      if (entry.offset <= this.last) continue;
+      // The terminal entry ends the follow also below `last` (a client may claim any offset).
+      if (entry.offset <= this.last && !entry.outcome) continue;
       await this.onEntry(entry);
-      this.last = entry.offset;
+      this.last = Math.max(this.last, entry.offset);
       if (entry.outcome || this.signal.aborted) break;
     }
     this.report();
@@ -99,7 +113,6 @@ export class RedisFollower {
     if ((next as unknown[]).length > 0) return;
     if (meta === 0) throw new CallGoneError();
     if (alive === 0) throw new CallLostError();
-    this.report();
   }
 
   /** Tells the running instance this follower is there, and how far it has read. */

@@ -6,6 +6,7 @@ import type {
   ResumableCallInfo,
 } from './call-store';
 import { BATCH_OVERHEAD, BatchLog } from './batch-log';
+import { SIJAX_DEFAULTS } from '../sijax.constants';
 import { CallGoneError } from './call-errors';
 
 /** @publicApi */
@@ -50,7 +51,8 @@ class MemoryLog {
  * The default store: resumable calls' logs in this process's memory, for one instance. Each
  * log holds at most `maxBatches` batches and is dropped `retainMs` after its end; all logs
  * together hold at most `maxTotalBytes`, ended logs evicted first, then the oldest batches of
- * running ones. A log holds its batches' JSON joined 64 at a time into flat strings, plus 2
+ * the running one that grows (a call that floods trims its own log before anyone else's), then
+ * of the others. A log holds its batches' JSON joined 64 at a time into flat strings, plus 2
  * bytes a batch; it counts characters (a byte each in V8 for Latin-1 text, two beyond it) and
  * holds a joined bulk whole until its last batch is trimmed. Each log counts 1 KiB more
  * (`LOG_OVERHEAD`), what it takes besides its batches: a flood of short calls evicts the oldest
@@ -101,7 +103,7 @@ export class MemoryCallStore implements CallStore {
     const { maxBatches } = log.limits;
     while (batches.count > maxBatches) batches.dropOldest();
     this.totalBytes += log.cost - before;
-    if (this.totalBytes > this.maxTotalBytes) this.evict();
+    if (this.totalBytes > this.maxTotalBytes) this.evict(log);
   }
 
   read(callId: string, after: number, limit = Infinity): CallLogRead {
@@ -121,14 +123,30 @@ export class MemoryCallStore implements CallStore {
     onEntry: (entry: CallLogEntry) => Promise<void> | void,
     signal: AbortSignal,
   ): Promise<void> {
-    const { entries, ended } = this.read(callId, after);
+    const page = SIJAX_DEFAULTS.replayPage;
+    let last = after;
+    // What the log holds, a page at a time as onEntry takes it (not the whole log per reader),
+    // then, from the last short page on, live entries.
+    let read = this.read(callId, last, page);
     const log = this.logs.get(callId)!;
+    log.onProgress?.(last);
+    while (read.entries.length === page) {
+      for (const entry of read.entries) {
+        await onEntry(entry);
+        log.onProgress?.(entry.offset);
+        if (entry.outcome || signal.aborted) return;
+        last = entry.offset;
+      }
+      read = this.read(callId, last, page);
+    }
+    const { entries, ended } = read;
     const queue = [...entries];
     let wake: (() => void) | undefined;
     const follower = (entry: CallLogEntry) => {
       queue.push(entry);
       wake?.();
     };
+    // In the tick of the read: nothing appended in between is missed.
     if (!ended) (log.followers ??= new Set()).add(follower);
     const stop = () => wake?.();
     signal.addEventListener('abort', stop);
@@ -212,19 +230,31 @@ export class MemoryCallStore implements CallStore {
     if (this.lastAppended === log) this.lastAppended = undefined;
   }
 
-  /** Over the total: ended logs go first (oldest first), then running logs' oldest batches. */
-  private evict(): void {
+  /**
+   * Over the total: ended logs go first (oldest first), then the oldest batches of `growing`
+   * (the log just appended to), then of the other running logs. Trimming the growing log first
+   * also keeps appends cheap once running logs alone fill the bound: no walk over every log.
+   */
+  private evict(growing?: MemoryLog): void {
     // The oldest ended log is the set's first: no walk past running ones on every new call.
     for (const log of this.ended) {
       if (this.totalBytes <= this.maxTotalBytes) return;
       this.drop(log);
     }
+    if (growing) this.trim(growing);
+    if (this.totalBytes <= this.maxTotalBytes) return;
     for (const log of this.logs.values()) {
-      while (this.totalBytes > this.maxTotalBytes && log.batches.count > 1) {
-        const before = log.cost;
-        log.batches.dropOldest();
-        this.totalBytes += log.cost - before;
-      }
+      this.trim(log);
+      if (this.totalBytes <= this.maxTotalBytes) return;
+    }
+  }
+
+  /** Drops a running log's oldest batches while over the total, down to its newest. */
+  private trim(log: MemoryLog): void {
+    while (this.totalBytes > this.maxTotalBytes && log.batches.count > 1) {
+      const before = log.cost;
+      log.batches.dropOldest();
+      this.totalBytes += log.cost - before;
     }
   }
 }

@@ -9,9 +9,10 @@ import type { StreamTransport } from '../core/call-request';
 import { SIJAX_DEFAULTS } from '../sijax.constants';
 import { SHUTTING_DOWN } from '../sijax.messages';
 import { SijaxOptions } from '../sijax-options';
+import { CallGoneError } from './call-errors';
 import { CometStreams, encoderFor } from '../transports/comet-streams';
 import { StreamWriter } from '../transports/stream-writer';
-import type { CallLogEntry, CallLogLimits, CallStore } from './call-store';
+import type { CallLogLimits, CallStore } from './call-store';
 import { ResumableRun } from './resumable-run';
 import { RunReader, type ReplayPages } from './run-reader';
 
@@ -93,8 +94,11 @@ export class ResumableCalls implements BeforeApplicationShutdown {
       }
       return reader.writer.open();
     }
-    const { entries } = await this.store.read(callId, after, SIJAX_DEFAULTS.replayPage);
-    this.remoteReader(callId, name, after, entries, transport, req, res);
+    // Checked before the head goes out (410); the follow reads the log itself, a page at a time.
+    const { entries, ended } = await this.store.read(callId, after, 1);
+    // Ended at or before `after`: the log has nothing to serve from there.
+    if (ended && entries.length === 0) throw new CallGoneError();
+    this.remoteReader(callId, name, after, transport, req, res);
   }
 
   /** The rest of a replay, a page at a time. */
@@ -147,12 +151,15 @@ export class ResumableCalls implements BeforeApplicationShutdown {
     return reader;
   }
 
-  /** A call running on another instance, followed through the store. */
+  /**
+   * A call running on another instance (or ended), followed through the store from the start:
+   * the store's follower is present to the running instance while it replays too, also when
+   * this connection's client is slow to take it.
+   */
   private remoteReader(
     callId: string,
     name: string,
     after: number,
-    replay: readonly CallLogEntry[],
     transport: StreamTransport | undefined,
     req: IncomingMessage,
     res: ServerResponse,
@@ -165,23 +172,23 @@ export class ResumableCalls implements BeforeApplicationShutdown {
       FOLLOWED(name),
       () => controller.abort(),
     );
-    const reader = new RunReader(writer, after);
-    const replayed = reader.replay(replay, this.pages(callId));
+    const reader = new RunReader(writer, after, false);
     writer.open();
-    // Followed from where the replay ended (its terminal entry closes the writer: no follow).
-    const following = replayed
-      .then(() => {
-        if (writer.closed) return;
-        return this.store.follow(
+    const following = Promise.resolve()
+      .then(() =>
+        this.store.follow(
           callId,
-          reader.written,
+          after,
           (entry) => {
             reader.push(entry);
             return writer.ready();
           },
           controller.signal,
-        );
-      })
+        ),
+      )
+      // A follow that returns short of the terminal entry (a client claiming an offset past
+      // the end, a custom store) does not leave the stream open.
+      .then(() => controller.signal.aborted || reader.fail(new CallGoneError()))
       .catch((error: unknown) => reader.fail(error));
     this.streams.track({
       writer,

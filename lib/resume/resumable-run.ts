@@ -116,7 +116,8 @@ export class ResumableRun implements CallSink {
   /** The reader's connection went away: the call lingers if it was the last. */
   remove(reader: RunReader): void {
     this.readers = this.readers.filter((other) => other !== reader);
-    this.progress = Math.max(this.progress, reader.written);
+    // No further than the log: a client may claim any offset.
+    this.progress = Math.max(this.progress, Math.min(reader.written, this.offset));
     this.lingerIfAlone();
   }
 
@@ -125,6 +126,8 @@ export class ResumableRun implements CallSink {
     // A follower elsewhere counts as a reader for the linger, also when it reports no progress
     // (it waits on a handler that says nothing): its reports are its only sign of presence.
     if (this.readers.length === 0 && !this.ended) this.lingerIfAlone(true);
+    // No further than the log here, as for a connection that leaves (see remove).
+    offset = Math.min(offset, this.offset);
     if (offset <= this.progress) return;
     this.progress = offset;
     if (this.paused && this.offset - this.progress < this.settings.maxBatches) this.unpause();

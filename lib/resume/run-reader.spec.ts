@@ -1,7 +1,9 @@
+import { Logger } from '@nestjs/common';
 import type { CallOutcome } from '../core/call';
 import type { StreamWriter } from '../transports/stream-writer';
 import type { CallLogEntry } from './call-store';
 import { SIJAX_DEFAULTS } from '../sijax.constants';
+import { STORE_READ_STUCK } from '../sijax.messages';
 import { CallGoneError } from './call-errors';
 import { RunReader } from './run-reader';
 
@@ -111,6 +113,35 @@ describe('RunReader', () => {
     expect(connection.offsets).toEqual(batches(1, page).map(({ offset }) => offset));
     reader.push({ offset: page + 51, json: '[]' });
     expect(connection.offsets).toHaveLength(page);
+  });
+
+  it('ends the stream with an error when the store answers the same page again', async () => {
+    const connection = new SlowConnection(10_000);
+    const writes: unknown[] = [];
+    Object.assign(connection, { write: (batch: unknown) => writes.push(batch) });
+    const reader = new RunReader(connection as unknown as StreamWriter, 0);
+    const page = batches(1, SIJAX_DEFAULTS.replayPage);
+    let reads = 0;
+    // A custom store that ignores `after`: without the check, the replay never ends.
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const replayed = reader.replay(page, () => (++reads, { entries: page, ended: false }));
+    await expect(replayed).rejects.toThrow(STORE_READ_STUCK);
+    expect(logged).toHaveBeenCalledTimes(1);
+    logged.mockRestore();
+    expect(reads).toBe(1);
+    expect(writes).toEqual([[expect.objectContaining({ type: 'error', status: 500 })]]);
+    expect(connection.outcome).toBe('error');
+  });
+
+  it('ends the stream on the terminal entry also when it claims an offset past it', () => {
+    const connection = new SlowConnection(10);
+    // A client may send any Last-Event-ID: this one is past the call's end.
+    const reader = new RunReader(connection as unknown as StreamWriter, 1_000, false);
+    reader.push({ offset: 5, json: '[5]' });
+    expect(connection.offsets).toEqual([]);
+    reader.push({ offset: 6, outcome: 'end' });
+    expect(connection.outcome).toBe('end');
+    expect(reader.written).toBe(1_000);
   });
 
   it('stops writing a replay whose client left', async () => {

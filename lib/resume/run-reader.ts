@@ -1,6 +1,8 @@
+import { HttpException, Logger } from '@nestjs/common';
 import type { CallOutcome } from '../core/call';
 import { describeFailure, errorCommand } from '../errors/describe-failure';
 import { SIJAX_DEFAULTS } from '../sijax.constants';
+import { FOLLOW_FAILED, STORE_READ_STUCK } from '../sijax.messages';
 import type { StreamWriter } from '../transports/stream-writer';
 import type { CallLogEntry, CallLogRead } from './call-store';
 
@@ -15,12 +17,13 @@ export type ReplayPages = (after: number) => Promise<CallLogRead> | CallLogRead;
 export class RunReader {
   /** The last offset written to this reader's stream. */
   written: number;
-  private replaying = true;
   private held: CallLogEntry[] = [];
 
+  /** `replaying` false: live entries are written at once (a follower through the store). */
   constructor(
     readonly writer: StreamWriter,
     after: number,
+    private replaying = true,
   ) {
     this.written = after;
   }
@@ -59,6 +62,10 @@ export class RunReader {
         const last = page[page.length - 1];
         if (!next || page.length < SIJAX_DEFAULTS.replayPage || last.outcome) return;
         page = (await next(last.offset)).entries;
+        // A store whose read does not move on would replay the same page for ever.
+        if (page.length > 0 && page[page.length - 1].offset <= last.offset) {
+          throw new Error(STORE_READ_STUCK);
+        }
       }
     } catch (error) {
       // The stream ends here, with the error: nothing held is written past the lost page.
@@ -75,16 +82,22 @@ export class RunReader {
   /** Ends the stream with an error command: what failed after its head went out. */
   fail(error: unknown, outcome: CallOutcome = 'error'): void {
     if (this.writer.closed) return;
+    // A gone or lost call is the client's news; anything else is the server's (a store's) bug.
+    if (!(error instanceof HttpException)) {
+      new Logger('Sijax').error(FOLLOW_FAILED, (error as Error | undefined)?.stack);
+    }
     this.writer.write([errorCommand(describeFailure(error))], this.written + 1);
     this.writer.end(outcome);
   }
 
   private take(entry: CallLogEntry): void {
-    if (entry.offset <= this.written) return;
     if (entry.outcome) {
+      // Also at or below `written`: a client that claims an offset past the end is not left open.
       if (this.writer.closed) return;
       this.writer.end(entry.outcome);
-    } else if (!this.writer.writeJson(entry.json!, entry.offset)) return;
-    this.written = entry.offset;
+    } else if (entry.offset <= this.written || !this.writer.writeJson(entry.json!, entry.offset)) {
+      return;
+    }
+    this.written = Math.max(this.written, entry.offset);
   }
 }

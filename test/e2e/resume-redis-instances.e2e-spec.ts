@@ -154,6 +154,34 @@ describe.each(deployments)(
       expect(progressOf(followed.text)).toMatchObject({ steps: ['2 of 2'], ended: true });
     });
 
+    it('a follower on B whose client does not read keeps the call from lingering out on A', async () => {
+      // Reports come every heartbeatMs / 4 = 50 ms, also while B waits on its full socket.
+      const lingerMs = 500;
+      await start({ heartbeatMs: 200, resume: { lingerMs } });
+      const t = tag();
+      const callId = newCallId();
+      // 150 batches of 64 KB: 9.6 MB, more than the sockets between B and its client hold
+      // (some 4 MB for a client that does not read).
+      const count = 150;
+      const first = await firstBatchOnA(callBody(callId, 'resumableHeavy', [t, count, 64 * 1024]));
+      first.abort();
+      await until(() => a.app.get(CometStreams).size === 0, 5000, 'A to lose its reader');
+      await until(() => a.probe.steps.get(t) === count, 5000, 'every batch in the log');
+      const followed = new ChunkReader(b.url, formBody({ sijax_attach: callId }), sse());
+      followed.pause();
+      await until(() => b.app.get(CometStreams).size === 1, 5000, 'the follower on B');
+      // Several lingers long, B's replay stuck on its client: its presence alone keeps the call.
+      await new Promise((resolve) => setTimeout(resolve, 3 * lingerMs));
+      expect(a.probe.signals.get(t)?.aborted).toBe(false);
+      a.probe.latch(t, count).open();
+      followed.resume();
+      await followed.done;
+      const { ids, ended } = progressOf(followed.text);
+      expect(ids).toEqual(Array.from({ length: count + 1 }, (_, i) => i + 1));
+      expect(ended).toBe(true);
+      expect(a.probe.signals.get(t)?.aborted).toBe(false);
+    }, 30_000);
+
     it('a handler paused on A with no reader goes on for a follower on B', async () => {
       await start({ resume: { maxBatches: 5 } });
       const t = tag();

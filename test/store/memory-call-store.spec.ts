@@ -64,19 +64,30 @@ describe('MemoryCallStore, bounded in total (maxTotalBytes)', () => {
     expect(offsets(store.read(running, 0).entries)).toEqual([1, 2, 3]);
   });
 
-  it('then trims running calls, oldest batches first, down to their newest', () => {
+  it('then trims the running call that grows, its oldest batches first, before any other', () => {
     bounded(5000, 2);
     const first = call([sized(1), sized(2)]);
     const second = call([sized(1), sized(2), sized(3)]);
-    store.append(second, [sized(4)]); // 6,000 bytes: the first call's oldest batch goes
+    store.append(second, [sized(4)]); // 6,000 bytes: the second call's oldest batch goes
+    expect(offsets(store.read(first, 0).entries)).toEqual([1, 2]);
+    expect(() => store.read(second, 0)).toThrow(CallGoneError);
+    expect(offsets(store.read(second, 1).entries)).toEqual([2, 3, 4]);
+    store.append(second, [sized(5), sized(6)]); // 7,000: two more of the second's go
+    expect(offsets(store.read(first, 0).entries)).toEqual([1, 2]);
+    expect(offsets(store.read(second, 3).entries)).toEqual([4, 5, 6]);
+  });
+
+  it('then the other running calls, once the growing one is down to its newest batch', () => {
+    bounded(3000, 2);
+    const first = call([sized(1), sized(2)]);
+    const second = call([sized(1)]);
+    // 5,000 bytes: the second gives up its batch 1 and holds its newest only (2,000), so the
+    // first's oldest goes too.
+    store.append(second, [{ offset: 2, json: `["${'.'.repeat(2000 - 4 - BATCH_OVERHEAD)}"]` }]);
+    expect(() => store.read(second, 0)).toThrow(CallGoneError);
     expect(() => store.read(first, 0)).toThrow(CallGoneError);
     expect(offsets(store.read(first, 1).entries)).toEqual([2]);
-    expect(offsets(store.read(second, 0).entries)).toEqual([1, 2, 3, 4]);
-    // Nothing left to trim in the first call but its newest batch: the second gives up its own.
-    store.append(second, [sized(5), sized(6)]); // 7,000: two of the second's go
-    expect(offsets(store.read(first, 1).entries)).toEqual([2]);
-    expect(() => store.read(second, 1)).toThrow(CallGoneError);
-    expect(offsets(store.read(second, 2).entries)).toEqual([3, 4, 5, 6]);
+    expect(offsets(store.read(second, 1).entries)).toEqual([2]);
   });
 
   it('frees what a dropped call held: later calls fit again', () => {

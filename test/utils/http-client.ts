@@ -45,6 +45,8 @@ export class ChunkReader {
   private readonly waiters: (() => void)[] = [];
   readonly done: Promise<void>;
   private readonly req;
+  /** Not reading: the socket fills and the server's writes wait (TCP backpressure). */
+  private paused = false;
 
   constructor(url: string, body: string, headers: Record<string, string> = {}) {
     let finish!: () => void;
@@ -56,6 +58,7 @@ export class ChunkReader {
     });
     this.req.on('response', (res) => {
       this.response = res;
+      if (this.paused) res.pause();
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         this.chunks.push(chunk);
@@ -103,6 +106,17 @@ export class ChunkReader {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Stops reading the body (from its head on, when called before it came). */
+  pause(): void {
+    this.paused = true;
+    this.response?.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.response?.resume();
   }
 
   /** Closes the connection from the client side, as a closed tab would. */
