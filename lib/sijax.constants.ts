@@ -55,4 +55,9 @@ export const SIJAX_DEFAULTS = {
   heartbeatSlice: 256,
   /** Log entries a replay reads from its store at once: what it holds for a slow client. */
   replayPage: 256,
+  /**
+   * Batches of a resumable call that wait for the store's answer to the previous append, at
+   * most: then the handler waits too. One append's most entries, and what a reader gets at once.
+   */
+  appendBacklog: 256,
 } as const;

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Call, CallOutcome, CallSink } from '../core/call';
 import { describeFailure, errorCommand } from '../errors/describe-failure';
 import type { SijaxCommand } from '../protocol/commands';
+import { SIJAX_DEFAULTS } from '../sijax.constants';
 import { ENCODING_FAILED } from '../sijax.messages';
 import type { CallLogEntry, CallStore } from './call-store';
 import type { ReplayPages, RunReader } from './run-reader';
@@ -38,6 +39,7 @@ export class ResumableRun implements CallSink {
   private paused: { promise: Promise<void>; resume: () => void } | undefined = undefined;
   /** Lets go of the store's hold on the call (its refreshes, its control channel): once. */
   private release: (() => void) | undefined;
+  private readonly backlogLimit: number;
 
   constructor(
     readonly call: Call,
@@ -46,6 +48,7 @@ export class ResumableRun implements CallSink {
     private readonly onEnd: (run: ResumableRun) => void,
   ) {
     this.callId = call.request.callId!;
+    this.backlogLimit = Math.min(settings.maxBatches, SIJAX_DEFAULTS.appendBacklog);
     this.release = store.run(
       this.callId,
       () => call.cancel(),
@@ -69,7 +72,9 @@ export class ResumableRun implements CallSink {
       const wait = readers[i].ready();
       if (wait) return wait;
     }
-    if (this.inflight && this.backlog.length >= this.settings.maxBatches) return this.inflight;
+    // A store slower than the handler: a bounded backlog, not the whole log in one append
+    // (and one burst to the readers).
+    if (this.inflight && this.backlog.length >= this.backlogLimit) return this.inflight;
     if (readers.length > 0 || this.offset - this.progress < this.settings.maxBatches) {
       return undefined;
     }

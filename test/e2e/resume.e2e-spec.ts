@@ -361,6 +361,34 @@ describe.each([memoryKind, redisKind()])('Resumable calls ($name)', (kind) => {
     expect(pages.every((limit) => limit !== undefined && limit <= 256)).toBe(true);
   }, 30_000);
 
+  it('holds a bounded backlog for a live reader that does not read, whatever the store', async () => {
+    await start();
+    const t = tag();
+    const callId = newCallId();
+    const responses: ServerResponse[] = [];
+    const server = app.getHttpServer() as Server;
+    server.on('request', (_req: IncomingMessage, res: ServerResponse) => responses.push(res));
+    // 10,000 batches of 4 KB, yielded as fast as they are resumed, to a client that reads nothing.
+    const flood = new ChunkReader(
+      url,
+      callBody(callId, 'resumableFlood', [t, 10_000, 4_000]),
+      sse(),
+    );
+    flood.pause();
+    flood.done.catch(() => undefined);
+    // A response's writableLength counts its socket's too.
+    const buffered = () => responses[0]?.writableLength ?? 0;
+    // The handler waits on the client's socket: it has not run ahead by the whole log, and
+    // beyond what the kernel took, the server holds two appends' batches at most (the one
+    // delivered, and the one the store answered while the socket was full: 2 MB), not 40 MB.
+    expect(await steady(() => probe.steps.get(t) ?? 0)).toBeLessThan(10_000 / 2);
+    await steady(buffered, 50);
+    expect(buffered()).toBeLessThan(3 * 1024 * 1024);
+    flood.resume();
+    await flood.done;
+    expect(progressOf(flood.text).ids).toHaveLength(10_000);
+  }, 30_000);
+
   it('pauses a handler with no reader once maxBatches wait, and lets it go on for a reader', async () => {
     await start({ resume: { maxBatches: 5 } });
     const t = tag();
