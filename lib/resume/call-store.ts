@@ -73,9 +73,12 @@ export interface CallStore {
    */
   read(callId: string, after: number, limit?: number): Promise<CallLogRead> | CallLogRead;
   /**
-   * Follows a call that runs on another instance: `onEntry` for each entry after `after`, until
-   * the terminal one or `signal`. Rejects with `CallGoneError` as `read` does, and with
-   * `CallLostError` when the instance running it stopped answering.
+   * Follows a call that runs on another instance, or has ended: `onEntry` for each entry after
+   * `after`, until the terminal one or `signal`, each once the previous one's promise resolved
+   * (the client's socket paces it). Reads the log a page at a time as it goes, not all of it
+   * for a slow client, and counts as a reader for the running instance meanwhile (`run()`'s
+   * `onProgress`). Rejects with `CallGoneError` as `read` does, and with `CallLostError` when
+   * the instance running it stopped answering.
    */
   follow(
     callId: string,

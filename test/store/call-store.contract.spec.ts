@@ -274,4 +274,39 @@ describe.each(subjects)('CallStore contract: $name', (subject) => {
     await following;
     release();
   });
+
+  it('reports a follower whose client does not take an entry, at least once per heartbeat', async () => {
+    const heartbeatMs = 200;
+    const callId = await created({ heartbeatMs });
+    const reports: number[] = [];
+    const release = store.run(
+      callId,
+      () => undefined,
+      () => reports.push(Date.now()),
+    );
+    await subject.listening(callId);
+    await store.append(callId, batches(1, 3));
+    // The first entry waits on a socket that stays full: nothing more is taken meanwhile.
+    const full = new Latch();
+    const seen: number[] = [];
+    const controller = new AbortController();
+    const following = other.follow(
+      callId,
+      0,
+      (entry) => (seen.push(entry.offset), full.promise),
+      controller.signal,
+    );
+    await until(() => seen.length === 1, 5000, 'the first entry');
+    const from = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5 * heartbeatMs));
+    const gaps = reports.filter((at) => at >= from).map((at, i, all) => at - (all[i - 1] ?? from));
+    expect(seen).toEqual([1]);
+    expect(gaps.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...gaps)).toBeLessThan(heartbeatMs);
+    full.open();
+    await until(() => seen.length === 3, 5000, 'the rest');
+    controller.abort();
+    await following;
+    release();
+  });
 });
