@@ -60,4 +60,6 @@ export const SIJAX_DEFAULTS = {
    * most: then the handler waits too. One append's most entries, and what a reader gets at once.
    */
   appendBacklog: 256,
+  /** RedisCallStore: most connections its followers block on at once (see its options). */
+  maxFollowConnections: 256,
 } as const;

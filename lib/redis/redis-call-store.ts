@@ -39,6 +39,12 @@ const appendKeysOf = ({ log, meta, alive }: CallKeys): readonly string[] => [log
 export interface RedisCallStoreOptions {
   /** Starts every key and channel name; no braces (the call id is the hash tag). @default 'sijax:' */
   keyPrefix?: string;
+  /**
+   * Most connections this store blocks on at once, one per call followed here that runs
+   * elsewhere: followers beyond it wait for one (their streams stay open). Keep the sum over
+   * your instances under Redis's `maxclients` (10,000 by default). @default 256
+   */
+  maxFollowConnections?: number;
 }
 
 /**
@@ -46,8 +52,8 @@ export interface RedisCallStoreOptions {
  * started on one instance can be resumed, attached to or cancelled through any other. Built on
  * the app's own ioredis client, of one server (`Redis`) or of a Redis Cluster (`Cluster`); the
  * store adds a subscriber connection (once a call runs here) and one blocking connection per
- * call followed here that runs elsewhere (a few are kept idle for reuse), and `close()` closes
- * only those. Close it after the app (the module does not).
+ * call followed here that runs elsewhere (`maxFollowConnections` at most; a few are kept idle
+ * for reuse), and `close()` closes only those. Close it after the app (the module does not).
  *
  * Per call, all hash-tagged by the call id (one Cluster slot): `<prefix>{id}:meta`, a string
  * (the call's info and limits as JSON, ~200 bytes); `<prefix>{id}:log`, a stream of at most
@@ -89,7 +95,12 @@ export class RedisCallStore implements CallStore {
     this.prefix = options.keyPrefix ?? 'sijax:';
     if (/[{}]/.test(this.prefix)) throw new Error('RedisCallStore: keyPrefix must have no braces');
     this.control = new ControlChannels(redis);
-    this.readers = new BlockingReaders(redis);
+    const maxFollowConnections =
+      options.maxFollowConnections ?? SIJAX_DEFAULTS.maxFollowConnections;
+    if (!Number.isInteger(maxFollowConnections) || maxFollowConnections < 1) {
+      throw new Error('RedisCallStore: maxFollowConnections must be a whole number, 1 or more');
+    }
+    this.readers = new BlockingReaders(redis, maxFollowConnections);
     this.appends = new AppendQueue(redis);
   }
 

@@ -88,33 +88,54 @@ const MAX_IDLE = 8;
 
 /**
  * The connections followers block on: a blocked XREAD holds its connection, so each follower
- * has one while it follows, taken from (and given back to) a small pool.
+ * has one while it follows, taken from (and given back to) a small pool. At most `max` at once:
+ * followers are clients' connections, and Redis's own `maxclients` is shared by every instance
+ * (used up, appends everywhere would fail); the followers beyond it wait, first come first
+ * served, for one to be given back.
  */
 export class BlockingReaders {
   private readonly idle: BlockingReader[] = [];
   private readonly all = new Set<BlockingReader>();
+  private readonly waiting: ((reader: BlockingReader | undefined) => void)[] = [];
   private closed = false;
 
-  constructor(private readonly redis: RedisClient) {}
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly max: number,
+  ) {}
 
-  async acquire(): Promise<BlockingReader> {
+  /** A connection to block on, or undefined when `signal` aborted (or the pool closed) first. */
+  async acquire(signal: AbortSignal): Promise<BlockingReader | undefined> {
     if (this.closed) throw new Error('RedisCallStore is closed');
     const idle = this.idle.pop();
     if (idle) return idle;
-    const reader: BlockingReader = { connection: duplicateOf(this.redis, 'blocking reader') };
-    this.all.add(reader);
-    if (this.redis.isCluster) return reader;
-    // A reconnect gives the connection another id: learn it again.
-    reader.connection.on('ready', () => void this.learnId(reader));
-    await this.learnId(reader);
-    return reader;
+    if (this.all.size < this.max) return this.open();
+    if (signal.aborted) return undefined;
+    return new Promise((resolve) => {
+      const served = (reader: BlockingReader | undefined) => {
+        signal.removeEventListener('abort', left);
+        resolve(reader);
+      };
+      const left = () => {
+        const at = this.waiting.indexOf(served);
+        if (at >= 0) this.waiting.splice(at, 1);
+        resolve(undefined);
+      };
+      this.waiting.push(served);
+      signal.addEventListener('abort', left, { once: true });
+    });
   }
 
   release(reader: BlockingReader): void {
-    if (this.closed || this.idle.length >= MAX_IDLE || reader.connection.status !== 'ready') {
-      this.all.delete(reader);
-      reader.connection.disconnect();
-    } else this.idle.push(reader);
+    const usable = !this.closed && reader.connection.status === 'ready';
+    const next = usable ? this.waiting.shift() : undefined;
+    if (next) return next(reader);
+    if (usable && this.idle.length < MAX_IDLE) return void this.idle.push(reader);
+    this.all.delete(reader);
+    reader.connection.disconnect();
+    // A connection that failed is replaced for whoever waits.
+    const waiter = this.closed ? undefined : this.waiting.shift();
+    if (waiter) this.open().then(waiter, () => waiter(undefined));
   }
 
   /**
@@ -131,6 +152,17 @@ export class BlockingReaders {
     for (const reader of this.all) reader.connection.disconnect();
     this.all.clear();
     this.idle.length = 0;
+    for (const waiter of this.waiting.splice(0)) waiter(undefined);
+  }
+
+  private async open(): Promise<BlockingReader> {
+    const reader: BlockingReader = { connection: duplicateOf(this.redis, 'blocking reader') };
+    this.all.add(reader);
+    if (this.redis.isCluster) return reader;
+    // A reconnect gives the connection another id: learn it again.
+    reader.connection.on('ready', () => void this.learnId(reader));
+    await this.learnId(reader);
+    return reader;
   }
 
   private async learnId(reader: BlockingReader): Promise<void> {

@@ -49,7 +49,9 @@ export class RedisFollower {
 
   /** XREAD BLOCK from the last entry taken, until the terminal entry or the signal. */
   private async readOn(): Promise<void> {
-    const reader = await this.readers.acquire();
+    const reader = await this.readers.acquire(this.signal);
+    // The client left while this follower waited for a connection.
+    if (!reader) return;
     let blocked: Promise<unknown> | undefined;
     try {
       while (!this.signal.aborted) {

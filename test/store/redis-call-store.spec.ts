@@ -169,10 +169,64 @@ describe('RedisCallStore keys and round trips', () => {
     }
   });
 
+  it('blocks on at most maxFollowConnections connections: more followers wait their turn', async () => {
+    const probe = client();
+    const blocked = async () =>
+      Number(/^blocked_clients:(\d+)/m.exec(await probe.info('clients'))![1]);
+    const store = track(new RedisCallStore(client()));
+    const followers = track(new RedisCallStore(client(), { maxFollowConnections: 2 }));
+    const calls = await startedCalls(store, 4);
+    const releases = calls.map((callId) =>
+      store.run(
+        callId,
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    const seen = calls.map(() => [] as number[]);
+    const controllers = calls.map(() => new AbortController());
+    const following = calls.map((callId, i) =>
+      followers.follow(
+        callId,
+        0,
+        (entry) => void seen[i].push(entry.offset),
+        controllers[i].signal,
+      ),
+    );
+    await until(() => seen.every((offsets) => offsets.length === 1), 5000, 'the first batches');
+    // The fourth, waiting, leaves before its turn: it is done at once, and out of the queue.
+    controllers[3].abort();
+    await following[3];
+    await pollUntil(async () => (await blocked()) === 2, 5000, 'two followers blocked');
+    // The third waits for a connection: a batch for it is not read yet.
+    await store.append(calls[2], [batch(2)]);
+    await store.append(calls[0], [batch(2)]);
+    await until(() => seen[0].length === 2, 5000, 'the first follower reads on');
+    expect(seen[2]).toEqual([1]);
+    expect(await blocked()).toBe(2);
+    // One leaves: its connection goes to the third, which reads what it missed.
+    controllers[1].abort();
+    await following[1];
+    await until(() => seen[2].length === 2, 5000, 'the third follower reads');
+    expect(seen[2]).toEqual([1, 2]);
+    for (const i of [0, 2]) controllers[i].abort();
+    await Promise.all(following);
+    for (const release of releases) release();
+  });
+
   it('refuses a key prefix with braces (the call id is the hash tag)', () => {
     // A client that never connects: the constructor refuses before any use.
     const idle = new Redis({ lazyConnect: true });
     expect(() => new RedisCallStore(idle, { keyPrefix: '{app}:' })).toThrow(/braces/);
+  });
+
+  it('refuses a maxFollowConnections that would let no follower read', () => {
+    const idle = new Redis({ lazyConnect: true });
+    for (const maxFollowConnections of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new RedisCallStore(idle, { maxFollowConnections })).toThrow(
+        /maxFollowConnections/,
+      );
+    }
   });
 });
 
