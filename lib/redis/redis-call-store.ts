@@ -145,7 +145,7 @@ export class RedisCallStore implements CallStore {
   ): Promise<void> {
     const keys = this.keys(callId);
     // A page to begin with: the follower reads on as its client takes them.
-    const { meta, entries, ended } = await this.readLog(keys, after, READ_COUNT);
+    const { meta, entries, ended, lastOffset } = await this.readLog(keys, after, READ_COUNT);
     const { heartbeatMs } = meta.limits;
     const follower = new RedisFollower(
       this.redis,
@@ -153,6 +153,7 @@ export class RedisCallStore implements CallStore {
       keys,
       heartbeatMs,
       after,
+      lastOffset,
       onEntry,
       signal,
     );
@@ -262,7 +263,7 @@ export class RedisCallStore implements CallStore {
     keys: CallKeys,
     after: number,
     limit?: number,
-  ): Promise<CallLogRead & { meta: CallMeta }> {
+  ): Promise<CallLogRead & { meta: CallMeta; lastOffset: number }> {
     const pipeline = this.redis.pipeline().get(keys.meta);
     if (limit === undefined || !Number.isFinite(limit))
       pipeline.xrange(keys.log, entryId(after + 1), '+');
@@ -278,7 +279,12 @@ export class RedisCallStore implements CallStore {
     const entries = range.map(parseEntry);
     // The entry right after `after` must still be there (or not written yet).
     if (entries.length > 0 && entries[0].offset > after + 1) throw new CallGoneError();
-    const ended = last.length > 0 && parseEntry(last[0]).outcome !== undefined;
-    return { meta, entries, ended };
+    const newest = last.length > 0 ? parseEntry(last[0]) : undefined;
+    return {
+      meta,
+      entries,
+      ended: newest?.outcome !== undefined,
+      lastOffset: newest?.offset ?? 0,
+    };
   }
 }

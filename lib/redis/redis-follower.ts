@@ -20,18 +20,27 @@ const ABORTED = Symbol('aborted');
  * the running instance died: `CallLostError`.
  */
 export class RedisFollower {
+  /** The last offset taken (or claimed by the client): what is reported, and what is skipped. */
   private last: number;
+  /** The last offset read from the log: where XREAD goes on. */
+  private cursor: number;
 
+  /**
+   * `logEnd`: the log's last offset when it was first read. A client may claim an offset past
+   * it: the follower then reads on from the log's end, so that the terminal entry still comes.
+   */
   constructor(
     private readonly redis: RedisClient,
     private readonly readers: BlockingReaders,
     private readonly keys: CallKeys,
     private readonly heartbeatMs: number,
     after: number,
+    logEnd: number,
     private readonly onEntry: (entry: CallLogEntry) => Promise<void> | void,
     private readonly signal: AbortSignal,
   ) {
     this.last = after;
+    this.cursor = Math.min(after, logEnd);
   }
 
   async follow(replay: readonly CallLogEntry[], ended: boolean): Promise<void> {
@@ -62,7 +71,7 @@ export class RedisFollower {
           followerBlockMs(this.heartbeatMs),
           'STREAMS',
           this.keys.log,
-          entryId(this.last),
+          entryId(this.cursor),
         );
         const reply = await untilAborted(read, this.signal);
         if (reply === ABORTED) {
@@ -85,7 +94,8 @@ export class RedisFollower {
   private async take(entries: readonly CallLogEntry[]): Promise<boolean> {
     if (entries.length === 0) return false;
     // Trimmed while this follower lagged: what comes next is no longer in the log.
-    if (entries[0].offset > this.last + 1) throw new CallGoneError();
+    if (entries[0].offset > this.cursor + 1) throw new CallGoneError();
+    this.cursor = entries[entries.length - 1].offset;
     for (const entry of entries) {
       // The terminal entry ends the follow also below `last` (a client may claim any offset).
       if (entry.offset <= this.last && !entry.outcome) continue;
@@ -106,7 +116,7 @@ export class RedisFollower {
       .pipeline()
       .exists(this.keys.meta)
       .exists(this.keys.alive)
-      .xrange(this.keys.log, entryId(this.last + 1), '+', 'COUNT', 1)
+      .xrange(this.keys.log, entryId(this.cursor + 1), '+', 'COUNT', 1)
       .exec();
     const [meta, alive, next] = (replies ?? []).map(([error, value]) => {
       if (error) throw error;

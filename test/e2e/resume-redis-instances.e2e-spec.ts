@@ -182,6 +182,20 @@ describe.each(deployments)(
       expect(a.probe.signals.get(t)?.aborted).toBe(false);
     }, 30_000);
 
+    it("a follower on B that claims an offset past the log gets the call's end, no error", async () => {
+      await start();
+      const t = tag();
+      const callId = newCallId();
+      const body = callBody(callId, 'resumableProgress', [t, 2]);
+      const first = await firstBatchOnA(body);
+      const ahead = new ChunkReader(b.url, body, sse({ 'Last-Event-ID': '99' }));
+      await until(() => b.app.get(CometStreams).size === 1, 5000, 'the follower on B');
+      release(t, 1);
+      await Promise.all([first.done, ahead.done]);
+      expect(ahead.response?.statusCode).toBe(200);
+      expect(progressOf(ahead.text)).toMatchObject({ ids: [], commands: [], ended: true });
+    });
+
     it('a handler paused on A with no reader goes on for a follower on B', async () => {
       await start({ resume: { maxBatches: 5 } });
       const t = tag();
