@@ -114,6 +114,8 @@ export class BlockingReaders {
     return new Promise((resolve) => {
       const served = (reader: BlockingReader | undefined) => {
         signal.removeEventListener('abort', left);
+        // A connection opened for this waiter after its client left goes back to the pool.
+        if (reader && signal.aborted) return this.release(reader);
         resolve(reader);
       };
       const left = () => {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisCallStore } from '../../lib/redis';
+import { BlockingReaders } from '../../lib/redis/redis-connections';
 import { until } from '../utils/latch';
 import type { CallLogEntry } from '../../lib/resume/call-store';
 import { batch, batches, limitsOf, newId, pollUntil, useRedis } from './store-fixtures';
@@ -218,6 +219,30 @@ describe('RedisCallStore keys and round trips', () => {
     // A client that never connects: the constructor refuses before any use.
     const idle = new Redis({ lazyConnect: true });
     expect(() => new RedisCallStore(idle, { keyPrefix: '{app}:' })).toThrow(/braces/);
+  });
+
+  it('gives back a connection opened for a waiter that left meanwhile', async () => {
+    const readers = new BlockingReaders(client(), 1);
+    try {
+      const held = (await readers.acquire(new AbortController().signal))!;
+      const leaving = new AbortController();
+      const waiter = readers.acquire(leaving.signal);
+      // The held connection fails: a new one is opened for the waiter, which leaves meanwhile.
+      const closed = new Promise((resolve) => held.connection.once('end', resolve));
+      held.connection.disconnect();
+      await closed;
+      readers.release(held);
+      leaving.abort();
+      expect(await waiter).toBeUndefined();
+      // The pool's one connection is not lost: the next follower gets it.
+      const next = await Promise.race([
+        readers.acquire(new AbortController().signal),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2000)),
+      ]);
+      expect(next).toMatchObject({ connection: expect.anything() });
+    } finally {
+      readers.close();
+    }
   });
 
   it('refuses a maxFollowConnections that would let no follower read', () => {
