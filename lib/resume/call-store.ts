@@ -77,8 +77,10 @@ export interface CallStore {
    * `after`, until the terminal one or `signal`, each once the previous one's promise resolved
    * (the client's socket paces it). Reads the log a page at a time as it goes, not all of it
    * for a slow client, and counts as a reader for the running instance meanwhile (`run()`'s
-   * `onProgress`). Rejects with `CallGoneError` as `read` does, and with `CallLostError` when
-   * the instance running it stopped answering.
+   * `onProgress`). A client may claim an offset past the log: what follows it still comes, and
+   * the terminal entry. Rejects with `CallGoneError` as `read` does (also when the log was
+   * trimmed past a follower that lagged: never a silent gap), and with `CallLostError` when the
+   * instance running it stopped answering.
    */
   follow(
     callId: string,

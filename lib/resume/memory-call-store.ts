@@ -30,7 +30,7 @@ class MemoryLog {
   /** The terminal entry, once the call has ended. */
   end: CallLogEntry | undefined = undefined;
   /** Readers following it as it runs; made for the first (most logs never have one). */
-  followers: Set<(entry: CallLogEntry) => void> | undefined = undefined;
+  followers: Set<() => void> | undefined = undefined;
   onCancel: (() => void) | undefined = undefined;
   onProgress: ((offset: number) => void) | undefined = undefined;
   /** When an ended log expires (`Date.now()` ms). */
@@ -40,6 +40,13 @@ class MemoryLog {
     readonly info: ResumableCallInfo,
     readonly limits: CallLogLimits,
   ) {}
+
+  /** The last offset written (the terminal entry's once ended), 0 before the first. */
+  get lastOffset(): number {
+    if (this.end) return this.end.offset;
+    const { firstOffset, count } = this.batches;
+    return firstOffset === undefined ? 0 : firstOffset + count - 1;
+  }
 
   /** What the log holds, in the units of `maxTotalBytes`. */
   get cost(): number {
@@ -98,12 +105,13 @@ export class MemoryCallStore implements CallStore {
       const entry = entries[i];
       if (entry.outcome) this.end(log, entry);
       else batches.append(entry.offset, entry.json!);
-      if (followers !== undefined) for (const follower of followers) follower(entry);
     }
     const { maxBatches } = log.limits;
     while (batches.count > maxBatches) batches.dropOldest();
     this.totalBytes += log.cost - before;
     if (this.totalBytes > this.maxTotalBytes) this.evict(log);
+    // Told once the log is as it stays: they read it themselves.
+    if (followers !== undefined) for (const follower of followers) follower();
   }
 
   read(callId: string, after: number, limit = Infinity): CallLogRead {
@@ -124,41 +132,44 @@ export class MemoryCallStore implements CallStore {
     signal: AbortSignal,
   ): Promise<void> {
     const page = SIJAX_DEFAULTS.replayPage;
-    let last = after;
-    // What the log holds, a page at a time as onEntry takes it (not the whole log per reader),
-    // then, from the last short page on, live entries.
-    let read = this.read(callId, last, page);
-    const log = this.logs.get(callId)!;
-    log.onProgress?.(last);
-    while (read.entries.length === page) {
-      for (const entry of read.entries) {
-        await onEntry(entry);
-        log.onProgress?.(entry.offset);
-        if (entry.outcome || signal.aborted) return;
-        last = entry.offset;
-      }
-      read = this.read(callId, last, page);
-    }
-    const { entries, ended } = read;
-    const queue = [...entries];
+    const log = this.live(callId);
+    if (!log) throw new CallGoneError();
+    // Where reading goes on. A client may claim an offset past the log: the follower then reads
+    // on from the log's end (skipping what it claims to have), so the terminal entry still comes.
+    let cursor = Math.min(after, log.lastOffset);
+    let read = this.read(callId, cursor, page);
+    log.onProgress?.(after);
+    // The follower reads the log itself, a page at a time as onEntry takes it, and is only told
+    // that something was appended: it holds no entry of its own, so a lagging one costs nothing
+    // beyond the log's bounds, and one the log was trimmed past gets CallGoneError, as on Redis.
+    let appended = false;
     let wake: (() => void) | undefined;
-    const follower = (entry: CallLogEntry) => {
-      queue.push(entry);
+    const follower = () => {
+      appended = true;
       wake?.();
     };
-    // In the tick of the read: nothing appended in between is missed.
-    if (!ended) (log.followers ??= new Set()).add(follower);
     const stop = () => wake?.();
+    // In the tick of the first read: nothing appended after it is missed.
+    if (!read.ended) (log.followers ??= new Set()).add(follower);
     signal.addEventListener('abort', stop);
     try {
       for (;;) {
-        const entry = queue.shift();
-        if (entry) {
+        for (const entry of read.entries) {
+          cursor = entry.offset;
+          if (entry.offset <= after && !entry.outcome) continue;
           await onEntry(entry);
           log.onProgress?.(entry.offset);
-          if (entry.outcome) return;
-        } else if (signal.aborted || (ended && queue.length === 0)) return;
-        else await new Promise<void>((resolve) => (wake = resolve));
+          if (entry.outcome || signal.aborted) return;
+        }
+        // A short page of an ended log held its terminal entry (or `after` was past it).
+        if (read.entries.length < page && (read.ended || signal.aborted)) return;
+        if (read.entries.length < page && !appended) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          if (signal.aborted) return;
+        }
+        appended = false;
+        read = this.read(callId, cursor, page);
       }
     } finally {
       if (log.followers?.delete(follower) && log.followers.size === 0) log.followers = undefined;

@@ -34,6 +34,17 @@ describe.each(subjects)('CallStore contract: $name', (subject) => {
     return callId;
   }
 
+  /** A call created and run on `store`, deaf to cancels and progress; `release` lets it go. */
+  async function running(overrides: Partial<CallLogLimits> = {}) {
+    const callId = await created(overrides);
+    const release = store.run(
+      callId,
+      () => undefined,
+      () => undefined,
+    );
+    return { callId, release };
+  }
+
   it('creates a call once: a second create of the id answers false', async () => {
     const callId = await created();
     expect(await store.create({ callId, name: 'other' }, limitsOf())).toBe(false);
@@ -86,12 +97,7 @@ describe.each(subjects)('CallStore contract: $name', (subject) => {
   });
 
   it('drops an ended call retainMs after its terminal entry', async () => {
-    const callId = await created({ retainMs: 300, heartbeatMs: 100 });
-    const release = store.run(
-      callId,
-      () => undefined,
-      () => undefined,
-    );
+    const { callId, release } = await running({ retainMs: 300, heartbeatMs: 100 });
     await store.append(callId, [batch(1)]);
     await store.append(callId, [{ offset: 2, outcome: 'end' }]);
     const endedAt = Date.now();
@@ -104,12 +110,7 @@ describe.each(subjects)('CallStore contract: $name', (subject) => {
   });
 
   it('follows: the replay, then live entries, each after the previous one was taken, to the end', async () => {
-    const callId = await created();
-    const release = store.run(
-      callId,
-      () => undefined,
-      () => undefined,
-    );
+    const { callId, release } = await running();
     await store.append(callId, batches(1, 2));
     const seen: CallLogEntry[] = [];
     const held = new Latch();
@@ -137,12 +138,7 @@ describe.each(subjects)('CallStore contract: $name', (subject) => {
   });
 
   it('stops following at once when the signal aborts', async () => {
-    const callId = await created({ heartbeatMs: 20_000 });
-    const release = store.run(
-      callId,
-      () => undefined,
-      () => undefined,
-    );
+    const { callId, release } = await running({ heartbeatMs: 20_000 });
     await store.append(callId, [batch(1)]);
     const seen: CallLogEntry[] = [];
     const controller = new AbortController();
@@ -169,6 +165,51 @@ describe.each(subjects)('CallStore contract: $name', (subject) => {
     await expect(other.follow(callId, 1, () => undefined, signal)).rejects.toBeInstanceOf(
       CallGoneError,
     );
+  });
+
+  it('rejects a live follow with CallGoneError once the log was trimmed past its client', async () => {
+    const { callId, release } = await running({ maxBatches: 3 });
+    await store.append(callId, [batch(1)]);
+    const seen: number[] = [];
+    const socket = new Latch();
+    const following = other.follow(
+      callId,
+      0,
+      // The client takes entry 1, then nothing while the call runs on.
+      (entry) => (seen.push(entry.offset), socket.promise),
+      new AbortController().signal,
+    );
+    const outcome = following.then(
+      () => 'resolved',
+      (error: Error) => error,
+    );
+    await until(() => seen.length === 1, 5000, 'the replay');
+    // Batches 2 to 5 are trimmed (3 kept: 6 to 8) while the follower still holds entry 1.
+    for (let offset = 2; offset <= 8; offset++) await store.append(callId, [batch(offset)]);
+    await store.append(callId, [{ offset: 9, outcome: 'end' }]);
+    socket.open();
+    expect(await outcome).toBeInstanceOf(CallGoneError);
+    // Nothing past the gap was handed over as if it followed on.
+    expect(seen).toEqual([1]);
+    release();
+  });
+
+  it("follows a running call from an offset past its log to the call's end", async () => {
+    const { callId, release } = await running();
+    await store.append(callId, batches(1, 2));
+    const seen: CallLogEntry[] = [];
+    const following = other.follow(
+      callId,
+      5,
+      (entry) => void seen.push(entry),
+      new AbortController().signal,
+    );
+    await store.append(callId, batches(3, 6));
+    await store.append(callId, [{ offset: 7, outcome: 'end' }]);
+    await following;
+    // What the client claims to have is not sent again; what is past it is, then the end.
+    expect(seen).toEqual([batch(6), { offset: 7, outcome: 'end' }]);
+    release();
   });
 
   it('brings requestCancel to the running side within 200 ms', async () => {
@@ -230,12 +271,7 @@ describe.each(subjects)('CallStore contract: $name', (subject) => {
 
   it('rejects a follow with CallLostError within three heartbeats of the last sign of life', async () => {
     const heartbeatMs = 200;
-    const callId = await created({ heartbeatMs });
-    const release = store.run(
-      callId,
-      () => undefined,
-      () => undefined,
-    );
+    const { callId, release } = await running({ heartbeatMs });
     await store.append(callId, [batch(1)]);
     const following = other.follow(callId, 0, () => undefined, new AbortController().signal);
     const outcome = following.then(
