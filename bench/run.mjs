@@ -5,6 +5,7 @@
 //   --profile[=k,...] run the Sijax server (or the servers named: raw, raw-batched, nest-sse,
 //                     nest12-stream, sijax, sijax-redis, nest-post) under --cpu-prof, print
 //                     where CPU went
+//   --timeline        figures 3 and 3r: when each round's late chunks were sent
 // Every server runs in its own child process; this process is the load generator. The Redis-backed
 // figures get a redis-server of their own, started here and stopped at the end.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ import { checkTargets, computeRatios, printReport, writeResults } from './report
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const strict = argv.includes('--strict');
+const timeline = argv.includes('--timeline');
 const profileArg = argv.find((arg) => arg === '--profile' || arg.startsWith('--profile='));
 const profiled = profileArg ? (profileArg.split('=')[1] ?? 'sijax').split(',') : [];
 const FIGURES = [
@@ -228,7 +230,10 @@ try {
     const { streams: count, interval } = config.latency;
     log(`3. Yield-to-client latency: ${count} streams, a chunk every ${interval} ms each`);
     const comet = streams.filter(({ key }) => ['raw', 'raw-batched', 'sijax'].includes(key));
-    figures.latency = await timed('latency', measureLatency(comet, { ...config.latency, log }));
+    figures.latency = await timed(
+      'latency',
+      measureLatency(comet, { ...config.latency, timeline, log }),
+    );
   }
   if (only.includes('idle')) {
     log(`4. Idle streams: ${config.idle.streams} open, a fresh server per round`);
@@ -279,7 +284,7 @@ try {
     targets.push({ key: 'redis-floor', server: servers['redis-floor'], round: floor });
     figures.redisLatency = await timed(
       'redisLatency',
-      measureLatency(targets, { ...config.redisLatency, log }),
+      measureLatency(targets, { ...config.redisLatency, timeline, log }),
     );
   }
   if (only.includes('reconnect')) {

@@ -4,14 +4,34 @@
 // stream is open (the runner opens the server's 'go' gate), each at a random phase. A chunk ends
 // with its target's terminator (a script chunk's or an SSE commands frame's); the stamp is the
 // number after the last `STAMP` before it (in a script chunk its `<` is escaped, which
-// `parseFloat` stops at as it stops at `<`).
+// `parseFloat` stops at as it stops at `<`). With `timeline`, each round also prints when its
+// late chunks were sent: per quarter second from the round's first stamp, the p99 and how many
+// took more than 5 ms (where a tail comes from: the round's start, its end, a stall mid-round).
 import { performance } from 'node:perf_hooks';
 import { StreamExchange, openMany, streamRequest } from '../lib/http-client.mjs';
 import { median, percentile } from '../lib/stats.mjs';
 import { STAMP } from '../servers/shared.mjs';
 
-async function latencyRound(target, { streams, ticks, interval }) {
+/** Late chunks per quarter second of a round: `<quarter>:<p99 ms>/<chunks over 5 ms>`. */
+function timelineOf(stamps, delays) {
+  const first = Math.min(...stamps);
+  const quarters = [];
+  stamps.forEach((stamp, i) =>
+    (quarters[Math.floor((stamp - first) / 250)] ??= []).push(delays[i]),
+  );
+  return quarters
+    .map(
+      (list, quarter) =>
+        list &&
+        `${quarter}:${percentile(list, 99).toFixed(1)}/${list.filter((delay) => delay > 5).length}`,
+    )
+    .filter(Boolean)
+    .join(' ');
+}
+
+async function latencyRound(target, { streams, ticks, interval, timeline }) {
   const delays = [];
+  const stamps = [];
   const END = target.terminator.toString('latin1');
   const open = () => {
     let pending = '';
@@ -20,7 +40,11 @@ async function latencyRound(target, { streams, ticks, interval }) {
       pending += data.toString('latin1');
       for (let end = pending.indexOf(END); end >= 0; end = pending.indexOf(END)) {
         const at = pending.lastIndexOf(STAMP, end);
-        if (at >= 0) delays.push(arrival - parseFloat(pending.slice(at + STAMP.length, end)));
+        if (at >= 0) {
+          const stamp = parseFloat(pending.slice(at + STAMP.length, end));
+          delays.push(arrival - stamp);
+          stamps.push(stamp);
+        }
         pending = pending.slice(end + END.length);
       }
     };
@@ -31,7 +55,8 @@ async function latencyRound(target, { streams, ticks, interval }) {
   await target.server.call('open', 'go');
   await Promise.all(exchanges.map((exchange) => exchange.done));
   exchanges.forEach((exchange) => exchange.check(ticks + 1));
-  return { p50: percentile(delays, 50), p99: percentile(delays, 99), count: delays.length };
+  const late = timeline ? timelineOf(stamps, delays) : undefined;
+  return { p50: percentile(delays, 50), p99: percentile(delays, 99), count: delays.length, late };
 }
 
 /**
@@ -44,7 +69,7 @@ export async function measureLatency(targets, options) {
   const results = Object.fromEntries(targets.map(({ key }) => [key, []]));
   // A target with a `round` of its own (the Redis floor) measures itself, in the same rounds.
   const measure = (target, settings) => (target.round ?? latencyRound)(target, settings);
-  for (const target of targets) await measure(target, { ...options, ticks: 3 });
+  for (const target of targets) await measure(target, { ...options, ticks: 3, timeline: false });
   for (let r = 1; r <= rounds; r++) {
     for (const target of targets) results[target.key].push(await measure(target, options));
     const line = targets.map(({ key }) => {
@@ -52,6 +77,10 @@ export async function measureLatency(targets, options) {
       return `${key} p50 ${p50.toFixed(2)} / p99 ${p99.toFixed(2)} ms`;
     });
     log(`  round ${r}/${rounds}: ${line.join(', ')}`);
+    for (const { key } of targets) {
+      const { late } = results[key].at(-1);
+      if (late) log(`    ${key} late chunks per quarter second: ${late}`);
+    }
   }
   const summary = {};
   for (const [key, list] of Object.entries(results)) {
