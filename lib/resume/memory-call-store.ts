@@ -161,9 +161,12 @@ export class MemoryCallStore implements CallStore {
           log.onProgress?.(entry.offset);
           if (entry.outcome || signal.aborted) return;
         }
-        // A short page of an ended log held its terminal entry (or `after` was past it).
-        if (read.entries.length < page && (read.ended || signal.aborted)) return;
-        if (read.entries.length < page && !appended) {
+        if (signal.aborted) return;
+        // Caught up. An ended log's short page held its terminal entry (handed over above), or
+        // the client claimed an offset past it: nothing more comes.
+        const caughtUp = read.entries.length < page;
+        if (caughtUp && read.ended) return;
+        if (caughtUp && !appended) {
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
           if (signal.aborted) return;
