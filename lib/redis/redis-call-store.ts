@@ -1,3 +1,4 @@
+import { randomBytes } from 'crypto';
 import { CallGoneError } from '../resume/call-errors';
 import type {
   CallLogEntry,
@@ -8,19 +9,18 @@ import type {
 } from '../resume/call-store';
 import { SIJAX_DEFAULTS } from '../sijax.constants';
 import { AppendQueue, scriptCommand, xaddCommand } from './redis-append.script';
-import { BlockingReaders, ControlChannels, warn, type RedisClient } from './redis-connections';
+import { BlockingReaders, RunnerChannel, warn, type RedisClient } from './redis-connections';
 import { READ_COUNT, RedisFollower } from './redis-follower';
 import {
   aliveTtlMs,
   batchJson,
   callKeys,
-  CANCEL_MARK_TTL_MS,
-  CANCEL_MESSAGE,
+  cancelMessage,
   entryId,
   parseEntry,
   parseMeta,
-  parseProgress,
   pushEntryArgs,
+  runnerChannel,
   runningTtlMs,
   type CallKeys,
   type CallMeta,
@@ -56,29 +56,30 @@ export interface RedisCallStoreOptions {
  * for reuse), and `close()` closes only those. Close it after the app (the module does not).
  *
  * Per call, all hash-tagged by the call id (one Cluster slot): `<prefix>{id}:meta`, a string
- * (the call's info and limits as JSON, ~200 bytes); `<prefix>{id}:log`, a stream of at most
- * `maxBatches` batches plus the terminal entry, each about its JSON's length plus ~20 bytes
- * (entry ids are the offsets); `<prefix>{id}:alive` while the call runs, the pub/sub channel
- * `<prefix>{id}:control`, and `<prefix>{id}:cancel` for a minute after a cancel request (a call
- * that starts listening on its channel after the request still hears it). While the call runs
- * its keys are refreshed every heartbeat, so they never expire; after the terminal entry (or the
- * running instance's death) they go `retainMs` later. Use a `maxmemory-policy` that evicts no
- * running log (`noeviction` or `volatile-*`).
+ * (the call's info and limits as JSON, and the channel of the instance that runs it, ~250
+ * bytes); `<prefix>{id}:log`, a stream of at most `maxBatches` batches plus the terminal entry,
+ * each about its JSON's length plus ~20 bytes (entry ids are the offsets); `<prefix>{id}:alive`
+ * while the call runs. While the call runs its keys are refreshed every heartbeat, so they never
+ * expire; after the terminal entry (or the running instance's death) they go `retainMs` later.
+ * Use a `maxmemory-policy` that evicts no running log (`noeviction` or `volatile-*`). Per
+ * instance (per store): the pub/sub channel `<prefix>runner:<random id>`, on which it hears
+ * cancel requests and followers' progress for every call it runs.
  *
  * Costs: a batch (or every batch that piled up while the previous append was answered) is one
  * round trip, one command: an XADD (exact MAXLEN: trims one entry once full), or for several
  * entries, the first batch and the terminal entry a script (EVALSHA) that runs an XADD each and
  * sets expiries (at the end two PEXPIREs and a DEL). The appends that the calls running here
  * make in one tick share one socket write (a pipeline; not in a cluster, see `AppendQueue`). A
- * running call refreshes its keys once per heartbeat (one pipeline of three commands), and
- * looks for a cancel mark once, when its channel is subscribed. A follower elsewhere costs an
- * XREAD and a PUBLISH (its progress) per read, and, while the call says nothing, one XREAD
- * timeout and a three-command pipeline per quarter heartbeat.
+ * running call refreshes its keys once per heartbeat (one pipeline of three commands); its
+ * start and end cost no pub/sub command (the instance's channel is subscribed once, by its
+ * first call). A follower elsewhere costs an XREAD and a PUBLISH (its progress) per read, and,
+ * while the call says nothing, one XREAD timeout and a three-command pipeline per quarter
+ * heartbeat; a cancel request, a GET and a PUBLISH.
  * @publicApi
  */
 export class RedisCallStore implements CallStore {
   private readonly prefix: string;
-  private readonly control: ControlChannels;
+  private readonly channel: RunnerChannel;
   private readonly readers: BlockingReaders;
   private readonly appends: AppendQueue;
   /**
@@ -94,7 +95,11 @@ export class RedisCallStore implements CallStore {
   ) {
     this.prefix = options.keyPrefix ?? 'sijax:';
     if (/[{}]/.test(this.prefix)) throw new Error('RedisCallStore: keyPrefix must have no braces');
-    this.control = new ControlChannels(redis);
+    // 96 random bits: no two instances share a channel.
+    this.channel = new RunnerChannel(
+      redis,
+      runnerChannel(this.prefix, randomBytes(12).toString('base64url')),
+    );
     const maxFollowConnections =
       options.maxFollowConnections ?? SIJAX_DEFAULTS.maxFollowConnections;
     if (!Number.isInteger(maxFollowConnections) || maxFollowConnections < 1) {
@@ -105,13 +110,24 @@ export class RedisCallStore implements CallStore {
   }
 
   async create(info: ResumableCallInfo, limits: CallLogLimits): Promise<boolean> {
-    const meta: CallMeta = { info, limits };
-    const { meta: key } = this.keys(info.callId);
-    const json = JSON.stringify(meta);
-    // SET NX: atomic, the id is taken or not. The TTL is refreshed while the call runs.
-    const set = await this.redis.set(key, json, 'PX', runningTtlMs(limits), 'NX');
-    if (set !== 'OK') return false;
-    this.running.set(info.callId, { limits, appendKeys: appendKeysOf(this.keys(info.callId)) });
+    const { callId } = info;
+    // Heard from before the meta exists: a cancel sent as soon as it does is not lost.
+    if (!(await this.channel.expect(callId))) return false;
+    const meta: CallMeta = { info, limits, runner: this.channel.name };
+    const keys = this.keys(callId);
+    let set: string | null;
+    try {
+      // SET NX: atomic, the id is taken or not. The TTL is refreshed while the call runs.
+      set = await this.redis.set(keys.meta, JSON.stringify(meta), 'PX', runningTtlMs(limits), 'NX');
+    } catch (error) {
+      this.channel.forget(callId);
+      throw error;
+    }
+    if (set !== 'OK') {
+      this.channel.forget(callId);
+      return false;
+    }
+    this.running.set(callId, { limits, appendKeys: appendKeysOf(keys) });
     return true;
   }
 
@@ -151,6 +167,7 @@ export class RedisCallStore implements CallStore {
       this.redis,
       this.readers,
       keys,
+      meta.runner,
       heartbeatMs,
       after,
       lastOffset,
@@ -162,14 +179,9 @@ export class RedisCallStore implements CallStore {
   }
 
   async requestCancel(callId: string): Promise<void> {
-    const keys = this.keys(callId);
-    // The mark is for a call that starts listening after this PUBLISH (see run()).
-    const replies = await this.redis
-      .pipeline()
-      .set(keys.cancel, '1', 'PX', CANCEL_MARK_TTL_MS)
-      .publish(keys.control, CANCEL_MESSAGE)
-      .exec();
-    for (const [error] of replies ?? []) if (error) throw error;
+    // An unknown or expired call has no one to tell; one that exists is heard (see create()).
+    const meta = await this.meta(this.keys(callId));
+    if (meta) await this.redis.publish(meta.runner, cancelMessage(callId));
   }
 
   run(callId: string, onCancel: () => void, onProgress: (offset: number) => void): () => void {
@@ -188,26 +200,12 @@ export class RedisCallStore implements CallStore {
     const timer = setInterval(refresh, heartbeatMs);
     timer.unref();
     this.refreshes.add(timer);
-    const onMessage = (message: string) => {
-      if (message === CANCEL_MESSAGE) return onCancel();
-      const offset = parseProgress(message);
-      if (offset !== undefined) onProgress(offset);
-    };
-    // A cancel requested through another instance before this call listened left its mark.
-    const cancelledMeanwhile = () => {
-      this.redis
-        .exists(keys.cancel)
-        .then((marked) => {
-          if (marked && this.refreshes.has(timer)) onCancel();
-        })
-        .catch(warn('look for a cancel request'));
-    };
-    const unlisten = this.control.listen(keys.control, onMessage, cancelledMeanwhile);
+    this.channel.listen(callId, onCancel, onProgress);
     return () => {
       // The alive key is left to expire: a terminal entry still on its way deletes it.
       clearInterval(timer);
       this.refreshes.delete(timer);
-      unlisten();
+      this.channel.forget(callId);
       this.running.delete(callId);
     };
   }
@@ -216,7 +214,7 @@ export class RedisCallStore implements CallStore {
     for (const timer of this.refreshes) clearInterval(timer);
     this.refreshes.clear();
     this.running.clear();
-    this.control.close();
+    this.channel.close();
     this.readers.close();
   }
 

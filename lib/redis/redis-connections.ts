@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
+import { parseRunnerMessage } from './redis-keys';
 
 const logger = new Logger('Sijax');
 
@@ -22,55 +23,107 @@ function duplicateOf(redis: RedisClient, role: string): RedisClient {
   return connection;
 }
 
-/**
- * One subscriber connection for every call this instance runs, a channel per call: what the
- * running instance hears (cancel requests, followers' progress) costs no connection per call.
- */
-export class ControlChannels {
-  private subscriber?: RedisClient;
-  private readonly listeners = new Map<string, (message: string) => void>();
+/** What a call running here hears on its instance's channel. */
+interface CallListener {
+  onCancel?: () => void;
+  onProgress?: (offset: number) => void;
+  /** A cancel heard before the call listened (between its create and its run). */
+  cancelled: boolean;
+}
 
-  constructor(private readonly redis: RedisClient) {}
+/**
+ * The channel of this instance (`runnerChannel`), on one subscriber connection: cancel requests
+ * and followers' progress for every call running here, each message naming its call. One
+ * subscription for the store's life, not one per call: a call's start and end cost no command.
+ */
+export class RunnerChannel {
+  private subscriber?: RedisClient;
+  private subscribed?: Promise<void>;
+  private readonly calls = new Map<string, CallListener>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    readonly name: string,
+  ) {}
 
   /**
-   * Listens on `channel` until the returned function is called; `onListening` runs once the
-   * subscription holds (messages published before it are not heard).
+   * Makes ready to hear `callId` before it is created, so that a cancel published once its meta
+   * exists is not lost; resolves once the channel is subscribed. False when `callId` runs here
+   * already (its id is taken).
    */
-  listen(
-    channel: string,
-    listener: (message: string) => void,
-    onListening?: () => void,
-  ): () => void {
-    const subscriber = this.connect();
-    this.listeners.set(channel, listener);
-    subscriber
-      .subscribe(channel)
-      .then(() => {
-        if (this.listeners.get(channel) === listener) onListening?.();
-      })
-      .catch(warn('subscribe'));
-    return () => {
-      if (this.listeners.get(channel) !== listener) return;
-      this.listeners.delete(channel);
-      if (subscriber.status !== 'end') subscriber.unsubscribe(channel).catch(warn('unsubscribe'));
-    };
+  async expect(callId: string): Promise<boolean> {
+    if (this.calls.has(callId)) return false;
+    this.calls.set(callId, { cancelled: false });
+    try {
+      await this.ready();
+    } catch (error) {
+      this.forget(callId);
+      throw error;
+    }
+    return true;
+  }
+
+  /** Lets go of `callId`: nothing more is heard for it. */
+  forget(callId: string): void {
+    this.calls.delete(callId);
+  }
+
+  /**
+   * Hands `callId`'s messages to these callbacks until `forget`; a cancel heard since `expect`
+   * is handed over at once (on the next tick: the caller is still setting the call up).
+   */
+  listen(callId: string, onCancel: () => void, onProgress: (offset: number) => void): void {
+    const listener = this.calls.get(callId);
+    const cancelled = listener?.cancelled ?? false;
+    const heard: CallListener = { onCancel, onProgress, cancelled: false };
+    this.calls.set(callId, heard);
+    if (cancelled) {
+      process.nextTick(() => {
+        if (this.calls.get(callId) === heard) onCancel();
+      });
+    }
   }
 
   close(): void {
-    this.listeners.clear();
+    this.calls.clear();
     this.subscriber?.disconnect();
     this.subscriber = undefined;
+    this.subscribed = undefined;
   }
 
-  private connect(): RedisClient {
-    if (this.subscriber) return this.subscriber;
+  private ready(): Promise<void> {
+    return (this.subscribed ??= this.subscribe());
+  }
+
+  private async subscribe(): Promise<void> {
     // ioredis subscribes again by itself after a reconnect (autoResubscribe). In a cluster a
-    // PUBLISH reaches every node, so the node this subscriber picked hears every channel.
+    // PUBLISH reaches every node, so the node this subscriber picked hears the channel.
     const subscriber = duplicateOf(this.redis, 'subscriber');
+    this.subscriber = subscriber;
     subscriber.on('message', (channel: string, message: string) => {
-      this.listeners.get(channel)?.(message);
+      if (channel === this.name) this.hear(message);
     });
-    return (this.subscriber = subscriber);
+    try {
+      await subscriber.subscribe(this.name);
+    } catch (error) {
+      // The next call tries again, on a connection of its own.
+      if (this.subscriber === subscriber) {
+        this.subscriber = undefined;
+        this.subscribed = undefined;
+      }
+      subscriber.disconnect();
+      throw error;
+    }
+  }
+
+  private hear(raw: string): void {
+    const message = parseRunnerMessage(raw);
+    if (!message) return;
+    const listener = this.calls.get(message.callId);
+    if (!listener) return;
+    if (!message.cancel) return listener.onProgress?.(message.progress);
+    if (listener.onCancel) listener.onCancel();
+    else listener.cancelled = true;
   }
 }
 

@@ -33,6 +33,8 @@ export class RedisFollower {
     private readonly redis: RedisClient,
     private readonly readers: BlockingReaders,
     private readonly keys: CallKeys,
+    /** The running instance's channel (`runnerChannel`), where progress is reported. */
+    private readonly runner: string,
     private readonly heartbeatMs: number,
     after: number,
     logEnd: number,
@@ -129,7 +131,9 @@ export class RedisFollower {
 
   /** Tells the running instance this follower is there, and how far it has read. */
   private report(): void {
-    this.redis.publish(this.keys.control, progressMessage(this.last)).catch(warn('report'));
+    this.redis
+      .publish(this.runner, progressMessage(this.keys.callId, this.last))
+      .catch(warn('report'));
   }
 }
 

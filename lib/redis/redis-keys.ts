@@ -2,37 +2,45 @@ import type { CallOutcome } from '../core/call';
 import type { CallLogEntry, CallLogLimits, ResumableCallInfo } from '../resume/call-store';
 
 /**
- * One call's keys and channel. The call id is their hash tag, so that all of them live in one
- * Redis Cluster slot: a script over them works there too.
+ * One call's keys. The call id is their hash tag, so that all of them live in one Redis Cluster
+ * slot: a script over them works there too.
  */
 export interface CallKeys {
+  readonly callId: string;
   /** String: the call's `CallMeta` as JSON. */
   readonly meta: string;
   /** Stream: one entry per batch, then the terminal entry. */
   readonly log: string;
   /** String with a TTL, refreshed by the running instance: the call's sign of life. */
   readonly alive: string;
-  /** Pub/sub channel: cancel requests to the running instance, followers' progress from it. */
-  readonly control: string;
-  /** String with a TTL, set by a cancel request: one published before the call listens is kept. */
-  readonly cancel: string;
 }
 
 export function callKeys(prefix: string, callId: string): CallKeys {
   const base = `${prefix}{${callId}}`;
   return {
+    callId,
     meta: `${base}:meta`,
     log: `${base}:log`,
     alive: `${base}:alive`,
-    control: `${base}:control`,
-    cancel: `${base}:cancel`,
   };
 }
 
-/** What the meta key holds: followers on other instances read the heartbeat period there. */
+/**
+ * The pub/sub channel of one store (one instance): cancel requests for the calls it runs, and
+ * followers' progress reports on them, each message naming its call. One subscription per
+ * instance, however many calls it runs; a message reaches the running instance only.
+ */
+export const runnerChannel = (prefix: string, runnerId: string): string =>
+  `${prefix}runner:${runnerId}`;
+
+/**
+ * What the meta key holds: followers on other instances read the heartbeat period there, and
+ * where the running instance listens (`runner`, its channel).
+ */
 export interface CallMeta {
   readonly info: ResumableCallInfo;
   readonly limits: CallLogLimits;
+  readonly runner: string;
 }
 
 export function parseMeta(json: string | null): CallMeta | undefined {
@@ -56,12 +64,6 @@ export const followerBlockMs = (heartbeatMs: number): number =>
  */
 export const runningTtlMs = (limits: CallLogLimits): number =>
   limits.retainMs + 3 * limits.heartbeatMs;
-
-/**
- * How long a cancel request stays readable. A call looks for it once, when it starts listening
- * (a round trip after it started): a minute covers a slow Redis, and the key costs ~50 bytes.
- */
-export const CANCEL_MARK_TTL_MS = 60_000;
 
 /** Entry ids are `<offset>-0`: XRANGE and XREAD then select by offset, no field to parse. */
 export const entryId = (offset: number): string => `${offset}-0`;
@@ -89,14 +91,35 @@ export function parseEntry([id, fields]: [string, string[]]): CallLogEntry {
   return { offset, json: batchJson({ offset }) };
 }
 
-/** Control channel messages. */
-export const CANCEL_MESSAGE = 'cancel';
+/**
+ * A runner channel's messages: `<call id> cancel` or `<call id> progress:<offset>` (a call id
+ * has no space: see `isCallId`).
+ */
+const CANCEL = 'cancel';
 const PROGRESS = 'progress:';
 
-export const progressMessage = (offset: number): string => `${PROGRESS}${offset}`;
+export const cancelMessage = (callId: string): string => `${callId} ${CANCEL}`;
+export const progressMessage = (callId: string, offset: number): string =>
+  `${callId} ${PROGRESS}${offset}`;
 
-export function parseProgress(message: string): number | undefined {
-  if (!message.startsWith(PROGRESS)) return undefined;
-  const offset = Number(message.slice(PROGRESS.length));
-  return Number.isSafeInteger(offset) ? offset : undefined;
+/** A runner channel's message read back; undefined for one it does not know. */
+export type RunnerMessage =
+  | { readonly callId: string; readonly cancel: true }
+  | { readonly callId: string; readonly cancel: false; readonly progress: number };
+
+export function parseRunnerMessage(message: string): RunnerMessage | undefined {
+  const space = message.indexOf(' ');
+  if (space <= 0) return undefined;
+  const callId = message.slice(0, space);
+  const body = message.slice(space + 1);
+  if (body === CANCEL) return { callId, cancel: true };
+  if (!body.startsWith(PROGRESS)) return undefined;
+  const digits = body.slice(PROGRESS.length);
+  // Decimal digits only: Number() would also take '', ' 1', '0x1f' and '1e3'.
+  if (digits.length === 0 || digits.length > 15) return undefined;
+  for (let i = 0; i < digits.length; i++) {
+    const c = digits.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return { callId, cancel: false, progress: Number(digits) };
 }

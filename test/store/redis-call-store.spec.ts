@@ -170,6 +170,94 @@ describe('RedisCallStore keys and round trips', () => {
     }
   });
 
+  it('subscribes once per instance: the start and end of a call send no pub/sub command', async () => {
+    const probe = client();
+    const store = track(new RedisCallStore(client()));
+    const run = async () => {
+      const callId = newId();
+      await store.create({ callId, name: 'job' }, limitsOf());
+      const release = store.run(
+        callId,
+        () => undefined,
+        () => undefined,
+      );
+      await store.append(callId, [batch(1)]);
+      await store.append(callId, [{ offset: 2, outcome: 'end' }]);
+      release();
+    };
+    await run();
+    await probe.config('RESETSTAT');
+    for (let i = 0; i < 5; i++) await run();
+    const calls = await commandCalls(probe);
+    for (const command of ['subscribe', 'unsubscribe', 'exists', 'publish']) {
+      expect(calls[command]).toBeUndefined();
+    }
+    expect(((await probe.pubsub('CHANNELS', 'sijax:*')) as string[]).length).toBe(1);
+  });
+
+  it('brings a cancel to the call it names only, among the calls its instance runs', async () => {
+    const running = track(new RedisCallStore(client()));
+    const elsewhere = track(new RedisCallStore(client()));
+    const ids = [newId(), newId(), newId()];
+    const cancelled: string[] = [];
+    const releases: (() => void)[] = [];
+    for (const callId of ids) {
+      await running.create({ callId, name: 'job' }, limitsOf());
+      releases.push(
+        running.run(
+          callId,
+          () => cancelled.push(callId),
+          () => undefined,
+        ),
+      );
+    }
+    await elsewhere.requestCancel(ids[1]);
+    await until(() => cancelled.length > 0, 2000, 'the cancel');
+    // Another call's cancel, and one for a call that no instance knows, come and go meanwhile.
+    await elsewhere.requestCancel(newId());
+    await elsewhere.requestCancel(ids[2]);
+    await until(() => cancelled.length > 1, 2000, 'the second cancel');
+    expect(cancelled).toEqual([ids[1], ids[2]]);
+    releases.forEach((release) => release());
+  });
+
+  it('ignores messages on its channel that name no call of its own or that it cannot read', async () => {
+    const probe = client();
+    const store = track(new RedisCallStore(client()));
+    const callId = newId();
+    await store.create({ callId, name: 'job' }, limitsOf());
+    let cancels = 0;
+    const progress: number[] = [];
+    const release = store.run(
+      callId,
+      () => cancels++,
+      (offset) => progress.push(offset),
+    );
+    const { runner } = JSON.parse((await probe.get(`sijax:{${callId}}:meta`))!) as {
+      runner: string;
+    };
+    for (const message of [
+      'cancel',
+      ` cancel`,
+      `${callId}`,
+      `${callId} cancelled`,
+      `${callId} progress:`,
+      `${callId} progress:1e400`,
+      `${callId} progress:0x1f`,
+      `${callId} progress: 4`,
+      `${callId}x cancel`,
+      `${newId()} progress:7`,
+    ]) {
+      await probe.publish(runner, message);
+    }
+    // Messages on one channel arrive in order: this one is heard after all of the above.
+    await probe.publish(runner, `${callId} progress:3`);
+    await until(() => progress.length > 0, 2000, 'the progress report');
+    expect(progress).toEqual([3]);
+    expect(cancels).toBe(0);
+    release();
+  });
+
   it('blocks on at most maxFollowConnections connections: more followers wait their turn', async () => {
     const probe = client();
     const blocked = async () =>

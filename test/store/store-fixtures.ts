@@ -65,13 +65,20 @@ export function useRedis({ cluster = false } = {}): RedisFixture {
     return made(redisCluster.client());
   };
   const clusterNodes = (): Redis[] => redisCluster!.nodes().map(made);
-  /** Polls until someone listens on the call's control channel, on any of `nodes`. */
+  /**
+   * Polls until someone listens on the channel of the instance that runs the call (its meta
+   * names it), on any of `nodes`.
+   */
   const untilListening = async (nodes: Redis[], callId: string): Promise<void> => {
-    const channel = `sijax:{${callId}}:control`;
     for (;;) {
       for (const node of nodes) {
-        const [, count] = (await node.pubsub('NUMSUB', channel)) as [string, number];
-        if (count > 0) return;
+        const json = await node.get(`sijax:{${callId}}:meta`).catch(() => null);
+        const channel = json && (JSON.parse(json) as { runner?: string }).runner;
+        if (!channel) continue;
+        for (const other of nodes) {
+          const [, count] = (await other.pubsub('NUMSUB', channel)) as [string, number];
+          if (count > 0) return;
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
