@@ -6,7 +6,9 @@
 // number after the last `STAMP` before it (in a script chunk its `<` is escaped, which
 // `parseFloat` stops at as it stops at `<`). With `timeline`, each round also prints when its
 // late chunks were sent: per quarter second from the round's first stamp, the p99 and how many
-// took more than 5 ms (where a tail comes from: the round's start, its end, a stall mid-round).
+// took more than 5 ms (where a tail comes from: the round's start, its end, a stall mid-round),
+// and the target's server process's CPU time and how long its threads waited for a core.
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { StreamExchange, openMany, streamRequest } from '../lib/http-client.mjs';
 import { median, percentile } from '../lib/stats.mjs';
@@ -27,6 +29,38 @@ function timelineOf(stamps, delays) {
     )
     .filter(Boolean)
     .join(' ');
+}
+
+/**
+ * A process's threads' CPU time and run-queue wait so far, in ms (Linux's
+ * `/proc/<pid>/task/<tid>/schedstat`), or undefined where there is no such file.
+ */
+function schedstat(pid) {
+  try {
+    let run = 0;
+    let wait = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [ran, waited] = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(
+          ' ',
+        );
+        run += Number(ran) / 1e6;
+        wait += Number(waited) / 1e6;
+      } catch {
+        // A thread that ended meanwhile.
+      }
+    }
+    return { run, wait };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `cpu <ms>, waited <ms> for a core` between two `schedstat` readings, or ''. */
+function cpuOf(before, after) {
+  if (!before || !after) return '';
+  const run = (after.run - before.run).toFixed(0);
+  return `; server cpu ${run} ms, waited ${(after.wait - before.wait).toFixed(0)} ms for a core`;
 }
 
 async function latencyRound(target, { streams, ticks, interval, timeline }) {
@@ -52,10 +86,12 @@ async function latencyRound(target, { streams, ticks, interval, timeline }) {
     return new StreamExchange({ ...streamRequest(target, 'latency', ticks, interval), onData });
   };
   const exchanges = await openMany(streams, 200, open);
+  const before = timeline ? schedstat(target.server.pid) : undefined;
   await target.server.call('open', 'go');
   await Promise.all(exchanges.map((exchange) => exchange.done));
+  const cpu = timeline ? cpuOf(before, schedstat(target.server.pid)) : '';
   exchanges.forEach((exchange) => exchange.check(ticks + 1));
-  const late = timeline ? timelineOf(stamps, delays) : undefined;
+  const late = timeline ? timelineOf(stamps, delays) + cpu : undefined;
   return { p50: percentile(delays, 50), p99: percentile(delays, 99), count: delays.length, late };
 }
 
