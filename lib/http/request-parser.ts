@@ -17,6 +17,7 @@ import {
   FIELD_REQUEST,
   LAST_EVENT_ID_HEADER,
   isCallId,
+  parseOffset,
 } from '../protocol/wire-names';
 import {
   ARGS_TOO_DEEP,
@@ -105,14 +106,9 @@ function afterOffset(field: FieldReader, req: IncomingMessage): number | undefin
   const header = req.headers[LAST_EVENT_ID_HEADER.toLowerCase()];
   const value = typeof header === 'string' ? header : field(FIELD_AFTER);
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 15) {
-    throw new BadRequestException(BAD_OFFSET);
-  }
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 48 || c > 57) throw new BadRequestException(BAD_OFFSET);
-  }
-  return Number(value);
+  const offset = typeof value === 'string' ? parseOffset(value) : undefined;
+  if (offset === undefined) throw new BadRequestException(BAD_OFFSET);
+  return offset;
 }
 
 /** SSE when the client asks for an event stream; an iframe when the browser says it loads one. */

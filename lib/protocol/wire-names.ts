@@ -43,6 +43,20 @@ export const EVENT_STREAM = 'text/event-stream';
 /** Shortest id of a resumable call: 22 base64url characters hold 128 random bits. */
 export const RESUMABLE_ID_LENGTH = 22;
 
+/**
+ * A batch's offset as the wire carries it (`Last-Event-ID`, `sijax_after`, a store's messages):
+ * 1 to 15 decimal digits, read linearly; undefined for anything else (`Number()` would also take
+ * '', ' 1', '0x1f' and '1e3').
+ */
+export function parseOffset(value: string): number | undefined {
+  if (value.length === 0 || value.length > 15) return undefined;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Number(value);
+}
+
 /** A call id the server accepts and echoes: URL-safe, short. */
 export function isCallId(value: unknown): value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 64) return false;

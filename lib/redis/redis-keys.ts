@@ -1,4 +1,5 @@
 import type { CallOutcome } from '../core/call';
+import { parseOffset } from '../protocol/wire-names';
 import type { CallLogEntry, CallLogLimits, ResumableCallInfo } from '../resume/call-store';
 
 /**
@@ -114,12 +115,6 @@ export function parseRunnerMessage(message: string): RunnerMessage | undefined {
   const body = message.slice(space + 1);
   if (body === CANCEL) return { callId, cancel: true };
   if (!body.startsWith(PROGRESS)) return undefined;
-  const digits = body.slice(PROGRESS.length);
-  // Decimal digits only: Number() would also take '', ' 1', '0x1f' and '1e3'.
-  if (digits.length === 0 || digits.length > 15) return undefined;
-  for (let i = 0; i < digits.length; i++) {
-    const c = digits.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
-  }
-  return { callId, cancel: false, progress: Number(digits) };
+  const progress = parseOffset(body.slice(PROGRESS.length));
+  return progress === undefined ? undefined : { callId, cancel: false, progress };
 }

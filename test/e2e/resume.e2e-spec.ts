@@ -217,6 +217,23 @@ describe.each([memoryKind, redisKind()])('Resumable calls ($name)', (kind) => {
     expect(probe.runs.get(t)).toBe(1);
   });
 
+  it('refuses a re-post whose offset is not a decimal integer with 400, before it replays', async () => {
+    await start();
+    const t = tag();
+    const callId = newCallId();
+    const call = callBody(callId, 'resumableProgress', [t, 2]);
+    const first = new ChunkReader(url, call, sse());
+    await first.waitFor((text) => progressOf(text).ids.length === 1);
+    for (const offset of ['', '-1', '0x1', '1e3', '1'.repeat(16)]) {
+      const bad = new ChunkReader(url, call, sse({ 'Last-Event-ID': offset }));
+      await bad.done;
+      expect(bad.response?.statusCode).toBe(400);
+    }
+    release(t, 1);
+    await first.done;
+    expect(probe.runs.get(t)).toBe(1);
+  });
+
   it('a second client attaches mid-call: the replay, then the live batches', async () => {
     await start();
     const t = tag();
