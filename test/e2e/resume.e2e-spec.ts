@@ -95,6 +95,19 @@ describe.each([memoryKind, redisKind()])('Resumable calls ($name)', (kind) => {
     for (let step = 1; step <= upTo; step++) probe.latch(t, step).open();
   };
 
+  /**
+   * A resumable call of `steps` progress steps (its handler waits for each but the first), once
+   * its first batch has come; `call` re-posts it.
+   */
+  async function runningCall(steps: number) {
+    const t = tag();
+    const callId = newCallId();
+    const call = callBody(callId, 'resumableProgress', [t, steps]);
+    const first = new ChunkReader(url, call, sse());
+    await first.waitFor((text) => progressOf(text).ids.length === 1);
+    return { t, call, first };
+  }
+
   it('cut after batch 2 of 10: a reconnect gets 3..10 exactly once, the handler ran once', async () => {
     await start();
     const t = tag();
@@ -195,11 +208,7 @@ describe.each([memoryKind, redisKind()])('Resumable calls ($name)', (kind) => {
 
   it('a re-post that claims an offset past the end: 410 once ended, the end while it runs', async () => {
     await start();
-    const t = tag();
-    const callId = newCallId();
-    const call = callBody(callId, 'resumableProgress', [t, 2]);
-    const first = new ChunkReader(url, call, sse());
-    await first.waitFor((text) => progressOf(text).ids.length === 1);
+    const { t, call, first } = await runningCall(2);
     // While it runs: nothing past offset 99 comes, but the stream ends with the call.
     const ahead = new ChunkReader(url, call, sse({ 'Last-Event-ID': '99' }));
     await until(() => app.get(CometStreams).size === 2, 5000, 'the second reader');
@@ -219,11 +228,7 @@ describe.each([memoryKind, redisKind()])('Resumable calls ($name)', (kind) => {
 
   it('refuses a re-post whose offset is not a decimal integer with 400, before it replays', async () => {
     await start();
-    const t = tag();
-    const callId = newCallId();
-    const call = callBody(callId, 'resumableProgress', [t, 2]);
-    const first = new ChunkReader(url, call, sse());
-    await first.waitFor((text) => progressOf(text).ids.length === 1);
+    const { t, call, first } = await runningCall(2);
     for (const offset of ['', '-1', '0x1', '1e3', '1'.repeat(16)]) {
       const bad = new ChunkReader(url, call, sse({ 'Last-Event-ID': offset }));
       await bad.done;
