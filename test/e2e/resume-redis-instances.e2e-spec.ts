@@ -135,8 +135,9 @@ describe.each(deployments)(
     });
 
     it('a follower on B keeps the call from lingering out on A while the handler says nothing', async () => {
-      // Reports come every heartbeatMs / 4 = 50 ms: ten per linger, room for a busy machine.
-      const lingerMs = 500;
+      // Reports come every heartbeatMs / 4 = 50 ms: twenty per linger, room for a busy machine
+      // (at 500 ms, CI once saw the call linger out on Node 26 while other suites ran).
+      const lingerMs = 1000;
       await start({ heartbeatMs: 200, resume: { lingerMs } });
       const t = tag();
       const callId = newCallId();
@@ -155,8 +156,9 @@ describe.each(deployments)(
     });
 
     it('a follower on B whose client does not read keeps the call from lingering out on A', async () => {
-      // Reports come every heartbeatMs / 4 = 50 ms, also while B waits on its full socket.
-      const lingerMs = 500;
+      // Reports come every heartbeatMs / 4 = 50 ms, also while B waits on its full socket:
+      // twenty per linger.
+      const lingerMs = 1000;
       await start({ heartbeatMs: 200, resume: { lingerMs } });
       const t = tag();
       const callId = newCallId();
